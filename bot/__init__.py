@@ -1,0 +1,1 @@
+"""Composition root, configuration, channel adapters and command line of the dialogue bot."""

@@ -1,0 +1,87 @@
+"""Composition root: builds the Telegram application and lists its handlers in order."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot import telegram_channel as tg
+from bot.config import Settings
+from bot.services import Services, open_services, utc_now
+from handlers.engine import Clock
+from storage.base import Store
+
+log = logging.getLogger(__name__)
+
+# Enough to keep hundreds of residents' conversations moving at once; each chat stays in order.
+MAX_CONCURRENT_UPDATES = 64
+PRUNE_EVERY = timedelta(hours=6)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    store: Store | None = None,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    register_commands: bool = True,
+) -> Application:  # type: ignore[type-arg]
+    """The one place that wires settings, services and handlers together.
+
+    `request` / `get_updates_request` let tests put a fake transport under the real Application.
+    """
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        services = await open_services(settings, clock=clock, store=store)
+        app.bot_data["services"] = services
+        if register_commands:
+            await tg.register_commands(app.bot, services)
+        if app.job_queue is not None:
+            app.job_queue.run_repeating(prune_processed, interval=PRUNE_EVERY, first=1)
+
+    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        services: Services | None = app.bot_data.get("services")
+        if services is not None:
+            await services.close()
+
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram.checked_token())
+        .concurrent_updates(tg.PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if settings.telegram.base_url:
+        builder = builder.base_url(settings.telegram.base_url)
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    app = builder.build()
+
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CallbackQueryHandler(tg.on_update))
+    app.add_handler(MessageHandler(private & ~filters.UpdateType.EDITED, tg.on_update))
+    app.add_error_handler(tg.on_error)
+    return app
+
+
+async def prune_processed(context: ContextTypes.DEFAULT_TYPE) -> None:
+    removed = await tg.services_of(context).engine.prune()
+    if removed:
+        log.info("forgot %d old update keys", removed)
+
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]

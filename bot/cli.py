@@ -1,0 +1,114 @@
+"""Command line: `python -m bot [--config PATH] run | demo`.
+
+Configuration problems print one Vietnamese line naming the key and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, StorageSettings, load_settings
+from domain.texts import load_texts
+
+EXIT_CONFIG = 2
+EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.example.toml"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Bot tiếp nhận ý kiến, kiến nghị gửi Hội nghị tiếp xúc, đối thoại.",
+    )
+    parser.add_argument(
+        "--config", type=Path, default=None, help="tệp cấu hình TOML (mặc định: config.toml)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="chạy bot trên Telegram (long polling)")
+    demo = sub.add_parser("demo", help="chạy thử trong cửa sổ dòng lệnh, không cần mạng")
+    demo.add_argument(
+        "--db",
+        type=Path,
+        default=Path("demo.sqlite3"),
+        help="tệp SQLite của bản chạy thử (mặc định: demo.sqlite3)",
+    )
+    demo.add_argument(
+        "--as",
+        dest="user",
+        default="nguoi-dan-1",
+        help="tên người dùng giả lập, để thử nhiều người dân",
+    )
+    return parser
+
+
+def _fail(key: str, problem: str) -> int:
+    print(load_texts()("cli.config_error", key=key, problem=problem), file=sys.stderr)
+    return EXIT_CONFIG
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        if args.command == "demo":
+            return _demo(args)
+        settings = load_settings(args.config or Path("config.toml"))
+        return _run(settings)
+    except ConfigError as exc:
+        return _fail(exc.key, exc.problem)
+
+
+def _run(settings: Settings) -> int:
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import ALLOWED_UPDATES, build_application
+
+    settings.telegram.checked_token()
+    app = build_application(settings)
+    try:
+        # run_polling stops cleanly on SIGINT, SIGTERM and SIGABRT and then runs post_shutdown.
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        print(load_texts()("cli.token_rejected"), file=sys.stderr)
+        return EXIT_CONFIG
+    except NetworkError as exc:
+        print(load_texts()("cli.network_error", problem=exc.message), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.services import open_services
+    from bot.terminal import run_terminal
+
+    logging.getLogger().setLevel(logging.WARNING)
+    config = args.config
+    if config is None:
+        config = Path("config.toml") if Path("config.toml").exists() else EXAMPLE_CONFIG
+    settings = load_settings(config)
+    settings = dataclasses.replace(settings, storage=StorageSettings(path=args.db))
+    texts = load_texts()
+    banner = texts("cli.demo_banner", commune=settings.commune.name, db=args.db)
+
+    async def go() -> None:
+        services = await open_services(settings)
+        try:
+            await run_terminal(
+                services, user=args.user, stdin=sys.stdin, stdout=sys.stdout, banner=banner
+            )
+        finally:
+            await services.close()
+
+    try:
+        asyncio.run(go())
+    except KeyboardInterrupt:
+        print("\n" + texts("cli.demo_bye"))
+    return 0

@@ -1,0 +1,304 @@
+"""Settings: one typed model per TOML section, read with tomllib.
+
+Every problem is reported as a `ConfigError` naming the key, so the CLI can print one line that
+tells an administrator exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from domain.categories import DEFAULT_CATEGORIES
+from domain.models import Category, DialogueSpec
+
+TOKEN_ENV = "BOT_TELEGRAM_TOKEN"
+_TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+_CODE_RE = re.compile(r"^[A-Z0-9]{2,10}$")
+
+
+class ConfigError(Exception):
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str = ""
+    base_url: str | None = None
+
+    def checked_token(self) -> str:
+        if not self.token:
+            raise ConfigError(
+                "telegram.token",
+                f"chưa có token; đặt trong tệp cấu hình hoặc biến môi trường {TOKEN_ENV}",
+            )
+        if not _TOKEN_RE.match(self.token):
+            raise ConfigError(
+                "telegram.token", "token không đúng dạng của Telegram (số:chuỗi ký tự từ BotFather)"
+            )
+        return self.token
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    path: Path = Path("data/doithoai.sqlite3")
+
+
+@dataclass(frozen=True)
+class CommuneSettings:
+    name: str
+    timezone: str = "Asia/Ho_Chi_Minh"
+    villages: tuple[str, ...] = ()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class RolesSettings:
+    """People are named "<channel>:<user id>"; plain numbers in the TOML are Telegram ids."""
+
+    admins: frozenset[str] = frozenset()
+    officials: frozenset[str] = frozenset()
+    office_chat_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LimitsSettings:
+    question_min_chars: int = 15
+    question_max_chars: int = 1500
+    name_max_chars: int = 80
+
+
+@dataclass(frozen=True)
+class Settings:
+    telegram: TelegramSettings
+    storage: StorageSettings
+    commune: CommuneSettings
+    roles: RolesSettings
+    limits: LimitsSettings
+    categories: tuple[Category, ...]
+    dialogues: tuple[DialogueSpec, ...]
+    source: Path | None = field(default=None, compare=False)
+
+    def category_label(self, key: str) -> str:
+        for cat in self.categories:
+            if cat.key == key:
+                return cat.label
+        return key
+
+
+def load_settings(path: str | Path, env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), "không tìm thấy tệp cấu hình") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), f"không đọc được tệp cấu hình ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"tệp cấu hình sai cú pháp TOML ({exc})") from None
+    return parse_settings(raw, env=env, source=path)
+
+
+def parse_settings(
+    raw: Mapping[str, Any], env: Mapping[str, str] | None = None, source: Path | None = None
+) -> Settings:
+    env = {} if env is None else env
+    base_dir = source.parent if source is not None else Path.cwd()
+
+    tg = _table(raw, "telegram")
+    token = env.get(TOKEN_ENV) or _str(tg, "telegram.token", "token", "")
+    base_url = _str(tg, "telegram.base_url", "base_url", "") or None
+
+    st = _table(raw, "storage")
+    db_path = Path(_str(st, "storage.path", "path", "data/doithoai.sqlite3"))
+    if not db_path.is_absolute():
+        db_path = base_dir / db_path
+
+    cm = _table(raw, "commune")
+    name = _str(cm, "commune.name", "name", "")
+    if not name.strip():
+        raise ConfigError("commune.name", 'cần tên xã/phường, ví dụ "xã Bình Lư"')
+    tz_name = _str(cm, "commune.timezone", "timezone", "Asia/Ho_Chi_Minh")
+    _zone("commune.timezone", tz_name)
+    villages = tuple(_str_list(cm, "commune.villages", "villages"))
+    commune = CommuneSettings(name=name.strip(), timezone=tz_name, villages=villages)
+
+    rl = _table(raw, "roles")
+    roles = RolesSettings(
+        admins=frozenset(_people(rl, "admins")),
+        officials=frozenset(_people(rl, "officials")),
+        office_chat_id=_opt_int(rl, "roles.office_chat_id", "office_chat_id"),
+    )
+
+    lm = _table(raw, "limits")
+    limits = LimitsSettings(
+        question_min_chars=_int(lm, "limits.question_min_chars", "question_min_chars", 15),
+        question_max_chars=_int(lm, "limits.question_max_chars", "question_max_chars", 1500),
+        name_max_chars=_int(lm, "limits.name_max_chars", "name_max_chars", 80),
+    )
+    if not 1 <= limits.question_min_chars < limits.question_max_chars <= 3500:
+        raise ConfigError(
+            "limits.question_max_chars",
+            "cần 1 ≤ question_min_chars < question_max_chars ≤ 3500",
+        )
+
+    categories = _categories(_table(raw, "categories"))
+    known = {c.key for c in categories}
+
+    dialogues_raw = raw.get("dialogues", [])
+    if not isinstance(dialogues_raw, list):
+        raise ConfigError("dialogues", "phải là danh sách bảng [[dialogues]]")
+    dialogues: list[DialogueSpec] = []
+    seen: set[str] = set()
+    for i, item in enumerate(dialogues_raw):
+        spec = _dialogue(item, f"dialogues[{i}]", tz_name, known)
+        if spec.code in seen:
+            raise ConfigError(f"dialogues[{i}].code", f"mã {spec.code} bị trùng")
+        seen.add(spec.code)
+        dialogues.append(spec)
+
+    return Settings(
+        telegram=TelegramSettings(token=token.strip(), base_url=base_url),
+        storage=StorageSettings(path=db_path),
+        commune=commune,
+        roles=roles,
+        limits=limits,
+        categories=categories,
+        dialogues=tuple(dialogues),
+        source=source,
+    )
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(key, "phải là một bảng TOML [" + key + "]")
+    return value
+
+
+def _str(table: Mapping[str, Any], full: str, key: str, default: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(full, "phải là chuỗi ký tự")
+    return value
+
+
+def _int(table: Mapping[str, Any], full: str, key: str, default: int) -> int:
+    value = table.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(full, "phải là số nguyên")
+    return value
+
+
+def _opt_int(table: Mapping[str, Any], full: str, key: str) -> int | None:
+    if key not in table:
+        return None
+    return _int(table, full, key, 0)
+
+
+def _str_list(table: Mapping[str, Any], full: str, key: str) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(full, "phải là danh sách chuỗi ký tự không rỗng")
+    return [v.strip() for v in value]
+
+
+def _people(table: Mapping[str, Any], key: str) -> list[str]:
+    value = table.get(key, [])
+    full = f"roles.{key}"
+    if not isinstance(value, list):
+        raise ConfigError(full, "phải là danh sách mã người dùng")
+    people = []
+    for item in value:
+        if isinstance(item, int) and not isinstance(item, bool):
+            people.append(f"telegram:{item}")
+        elif isinstance(item, str) and re.fullmatch(r"[a-z]+:\S+", item):
+            people.append(item)
+        else:
+            raise ConfigError(
+                full, f'không hiểu mã người dùng {item!r} (số Telegram hoặc "zalo:…")'
+            )
+    return people
+
+
+def _zone(full: str, name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(full, f"múi giờ {name!r} không tồn tại") from None
+
+
+def _categories(table: Mapping[str, Any]) -> tuple[Category, ...]:
+    cats = {c.key: c for c in DEFAULT_CATEGORIES}
+    for key, label in table.items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", key):
+            raise ConfigError(f"categories.{key}", "khóa chỉ gồm chữ thường không dấu, số và _")
+        if not isinstance(label, str) or not label.strip():
+            raise ConfigError(f"categories.{key}", "phải là tên nhóm vấn đề")
+        cats[key] = Category(key, label.strip())
+    return tuple(cats.values())
+
+
+def _moment(value: object, full: str, tz_name: str, required: bool) -> datetime | None:
+    if value is None and not required:
+        return None
+    if isinstance(value, datetime):
+        # A local datetime is read in the commune's time zone, as an official would mean it.
+        return value if value.tzinfo is not None else value.replace(tzinfo=ZoneInfo(tz_name))
+    example = "2027-06-15T17:00:00+07:00"
+    if isinstance(value, date | time):
+        raise ConfigError(full, f"phải có cả ngày và giờ, ví dụ {example}")
+    if value is None:
+        raise ConfigError(full, f"bắt buộc; ngày giờ TOML, ví dụ {example}")
+    raise ConfigError(full, f"phải là ngày giờ TOML (không đặt trong ngoặc kép), ví dụ {example}")
+
+
+def _dialogue(item: object, where: str, commune_tz: str, known: set[str]) -> DialogueSpec:
+    if not isinstance(item, Mapping):
+        raise ConfigError(where, "phải là bảng [[dialogues]]")
+    code = _str(item, f"{where}.code", "code", "").strip().upper()
+    if not _CODE_RE.match(code):
+        raise ConfigError(f"{where}.code", "mã ngắn 2-10 ký tự chữ in hoa hoặc số, ví dụ BL27")
+    title = _str(item, f"{where}.title", "title", "").strip()
+    if not title:
+        raise ConfigError(f"{where}.title", "cần tên hội nghị")
+    tz_name = _str(item, f"{where}.timezone", "timezone", commune_tz)
+    _zone(f"{where}.timezone", tz_name)
+    deadline = _moment(item.get("deadline"), f"{where}.deadline", tz_name, required=True)
+    assert deadline is not None
+    meeting_at = _moment(item.get("meeting_at"), f"{where}.meeting_at", tz_name, required=False)
+    categories = _str_list(item, f"{where}.categories", "categories") or [
+        c.key for c in DEFAULT_CATEGORIES
+    ]
+    for key in categories:
+        if key not in known:
+            raise ConfigError(f"{where}.categories", f"nhóm vấn đề {key!r} chưa được khai báo")
+    return DialogueSpec(
+        code=code,
+        title=title,
+        host=_str(item, f"{where}.host", "host", "").strip(),
+        audience=_str(item, f"{where}.audience", "audience", "").strip(),
+        deadline=deadline,
+        meeting_at=meeting_at,
+        meeting_note=_str(item, f"{where}.meeting_note", "meeting_note", "").strip(),
+        location=_str(item, f"{where}.location", "location", "").strip(),
+        timezone=tz_name,
+        categories=tuple(categories),
+    )

@@ -1,0 +1,43 @@
+"""The long-lived objects every channel shares, opened once and closed once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.config import Settings
+from domain.texts import Texts, load_texts
+from handlers.engine import Clock, Engine
+from handlers.resident import ResidentFlows
+from storage.base import Store
+from storage.sqlite import SqliteStore
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    texts: Texts
+    engine: Engine
+    clock: Clock
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+async def open_services(
+    settings: Settings, *, clock: Clock = utc_now, store: Store | None = None
+) -> Services:
+    store = store if store is not None else SqliteStore(settings.storage.path)
+    await store.open()
+    # Dialogues in the config are created or updated; their questions are never touched.
+    async with store.transaction() as tx:
+        for spec in settings.dialogues:
+            await tx.upsert_dialogue(spec, clock())
+    texts = load_texts("vi")
+    engine = Engine(store, settings, texts, clock, ResidentFlows())
+    return Services(settings=settings, store=store, texts=texts, engine=engine, clock=clock)

@@ -1,0 +1,164 @@
+"""Telegram adapter: Update → Inbound at the edge, Outcome → Bot API calls on the way out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from typing import Any, cast
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import BaseUpdateProcessor, ContextTypes
+
+from bot.services import Services
+from bot.textsplit import split_text
+from domain.texts import Texts
+from handlers.io import Inbound, Kind, Outcome, Reply
+
+CHANNEL = "telegram"
+MESSAGE_LIMIT = 4096
+log = logging.getLogger(__name__)
+
+RESIDENT_COMMANDS = ("start", "gui", "cuatoi", "tracuu", "hoinghi", "dulieu", "huy", "help")
+OFFICIAL_COMMANDS = (*RESIDENT_COMMANDS, "thongke")
+ADMIN_COMMANDS = OFFICIAL_COMMANDS
+
+
+def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return cast(Services, context.bot_data["services"])
+
+
+def to_inbound(update: Update) -> Inbound | None:
+    """Translate an update into the flows' terms; None for what the flows never see."""
+    key = str(update.update_id)
+    query = update.callback_query
+    if query is not None:
+        message = query.message
+        if message is None:
+            return None
+        return Inbound(
+            channel=CHANNEL,
+            chat_id=str(message.chat.id),
+            user_id=str(query.from_user.id),
+            kind=Kind.CHOICE,
+            payload=query.data or "",
+            update_key=key,
+        )
+    msg = update.message
+    if msg is None or msg.from_user is None:
+        return None
+    base: dict[str, Any] = {
+        "channel": CHANNEL,
+        "chat_id": str(msg.chat.id),
+        "user_id": str(msg.from_user.id),
+        "update_key": key,
+    }
+    if msg.text is not None:
+        return Inbound(kind=Kind.TEXT, text=msg.text, **base)
+    # Stickers, photos, voice, location, files, contacts, polls... all get the same polite answer.
+    return Inbound(kind=Kind.UNSUPPORTED, **base)
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.choices:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(c.label, callback_data=reply.payload(c))] for c in reply.choices]
+    )
+
+
+async def send_replies(bot: Any, chat_id: int | str, replies: list[Reply]) -> None:
+    for reply in replies:
+        chunks = split_text(reply.text, MESSAGE_LIMIT)
+        for i, chunk in enumerate(chunks):
+            markup = keyboard(reply) if i == len(chunks) - 1 else None
+            await bot.send_message(chat_id=chat_id, text=chunk, reply_markup=markup)
+
+
+async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    inbound = to_inbound(update)
+    if inbound is None:
+        return
+    outcome: Outcome = await services_of(context).engine.handle(inbound)
+    chat_id = int(inbound.chat_id)
+    sends: list[Awaitable[object]] = [send_replies(context.bot, chat_id, outcome.replies)]
+    if update.callback_query is not None:
+        # A button press must always be answered, or the phone shows a spinner.
+        sends.append(update.callback_query.answer(outcome.toast))
+    await asyncio.gather(*sends)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(context.error, Forbidden):
+        return  # the person blocked the bot; nothing to tell them
+    if isinstance(update, Update) and update.effective_chat is not None:
+        texts: Texts = services_of(context).texts
+        try:
+            await context.bot.send_message(update.effective_chat.id, texts("error.internal"))
+        except TelegramError:
+            log.warning("could not send the error notice", exc_info=True)
+
+
+async def register_commands(bot: Any, services: Services) -> None:
+    """The menu shows each person what they may do: residents by default, staff in their chat."""
+    texts = services.texts
+
+    def commands(names: tuple[str, ...]) -> list[BotCommand]:
+        return [BotCommand(name, texts(f"commands.{name}")) for name in names]
+
+    await bot.set_my_commands(commands(RESIDENT_COMMANDS), scope=BotCommandScopeDefault())
+    roles = services.settings.roles
+    staff: dict[int, tuple[str, ...]] = {}
+    for person in roles.officials:
+        if person.startswith(f"{CHANNEL}:"):
+            staff[int(person.split(":", 1)[1])] = OFFICIAL_COMMANDS
+    for person in roles.admins:
+        if person.startswith(f"{CHANNEL}:"):
+            staff[int(person.split(":", 1)[1])] = ADMIN_COMMANDS
+    for user_id, names in sorted(staff.items()):
+        try:
+            await bot.set_my_commands(commands(names), scope=BotCommandScopeChat(user_id))
+        except BadRequest:
+            # Telegram knows no private chat until the person has opened the bot once.
+            log.warning("commands for %s not set: chat not found yet", user_id)
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Concurrent across chats, strictly in order within one chat."""
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        # chat id -> (lock, number of updates holding or waiting for it)
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        lock, users = self._locks.get(chat.id, (asyncio.Lock(), 0))
+        self._locks[chat.id] = (lock, users + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, users = self._locks[chat.id]
+            if users == 1:
+                del self._locks[chat.id]
+            else:
+                self._locks[chat.id] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None

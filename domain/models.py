@@ -1,0 +1,118 @@
+"""The nouns of the product, named after the vocabulary in DESIGN.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class Consent(StrEnum):
+    GRANTED = "granted"
+    DECLINED = "declined"
+
+
+class QuestionStatus(StrEnum):
+    RECEIVED = "received"
+    ASSIGNED = "assigned"
+    ANSWERED = "answered"
+    FORWARDED = "forwarded"
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class DialogueSpec:
+    """A dialogue as declared in the config (or by an admin)."""
+
+    code: str
+    title: str
+    host: str
+    audience: str
+    deadline: datetime
+    meeting_at: datetime | None
+    meeting_note: str
+    location: str
+    timezone: str
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    id: int
+    code: str
+    title: str
+    host: str
+    audience: str
+    deadline: datetime
+    meeting_at: datetime | None
+    meeting_note: str
+    location: str
+    timezone: str
+    categories: tuple[str, ...]
+    closed: bool
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def is_open(self, now: datetime) -> bool:
+        """Open until the deadline instant; comparing aware datetimes makes the time zone exact."""
+        return not self.closed and now < self.deadline
+
+
+@dataclass(frozen=True)
+class Resident:
+    id: int
+    channel: str
+    chat_id: str
+    user_id: str
+    consent: Consent
+    consent_at: datetime
+    village: str | None
+    name: str | None
+
+
+@dataclass(frozen=True)
+class NewQuestion:
+    dialogue_id: int
+    resident_id: int | None
+    category: str
+    text: str
+    village: str | None
+    author_name: str | None
+    created_at: datetime
+    source: str = "chat"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: int
+    dialogue_id: int
+    dialogue_code: str
+    receipt_code: str
+    resident_id: int | None
+    category: str
+    text: str
+    village: str | None
+    author_name: str | None
+    status: QuestionStatus
+    created_at: datetime
+    source: str
+
+
+@dataclass
+class ConversationState:
+    """Where one chat stands in a flow; persisted so a restart continues where it was."""
+
+    channel: str
+    chat_id: str
+    step: str = "menu"
+    nonce: int = 0
+    data: dict[str, object] = field(default_factory=dict)
+    choices: list[tuple[str, str]] = field(default_factory=list)

@@ -1,0 +1,47 @@
+"""The message catalog: every sentence a person reads lives in `locale/<lang>.toml`.
+
+Keys are dotted paths ("send.receipt"); values are `str.format` templates with named fields.
+A missing key or field raises at once, so a typo fails a test rather than a resident.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+
+class Texts:
+    def __init__(self, table: Mapping[str, str], lang: str) -> None:
+        self._table = dict(table)
+        self.lang = lang
+
+    def __call__(self, key: str, /, **params: object) -> str:
+        return self._table[key].format(**params)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._table
+
+    def keys(self) -> list[str]:
+        return sorted(self._table)
+
+
+def _flatten(prefix: str, node: Mapping[str, Any], out: dict[str, str]) -> None:
+    for key, value in node.items():
+        full = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, Mapping):
+            _flatten(full, value, out)
+        elif isinstance(value, str):
+            out[full] = value.strip("\n")
+        else:
+            raise TypeError(f"catalog entry {full} is not text")
+
+
+@cache
+def load_texts(lang: str = "vi") -> Texts:
+    source = resources.files("domain").joinpath("locale", f"{lang}.toml").read_text("utf-8")
+    flat: dict[str, str] = {}
+    _flatten("", tomllib.loads(source), flat)
+    return Texts(flat, lang)

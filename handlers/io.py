@@ -1,0 +1,65 @@
+"""What crosses the boundary between a channel adapter and the flows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    COMMAND = "command"
+    CHOICE = "choice"
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True)
+class Inbound:
+    channel: str
+    chat_id: str
+    user_id: str
+    kind: Kind
+    text: str = ""
+    command: str = ""
+    payload: str = ""
+    # Unique per delivery on the channel (Telegram update_id, Zalo message_id): a second
+    # delivery of the same key is ignored.
+    update_key: str | None = None
+
+    @property
+    def person(self) -> str:
+        return f"{self.channel}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    choices: tuple[Choice, ...] = ()
+    nonce: int = 0
+
+    def payload(self, choice: Choice) -> str:
+        return encode_payload(self.nonce, choice.key)
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply] = field(default_factory=list)
+    # A short note for a button press (Telegram shows it as the callback answer).
+    toast: str | None = None
+
+
+def encode_payload(nonce: int, key: str) -> str:
+    return f"{nonce}|{key}"
+
+
+def decode_payload(payload: str) -> tuple[int, str] | None:
+    nonce, sep, key = payload.partition("|")
+    if not sep or not nonce.isdigit() or not key:
+        return None
+    return int(nonce), key

@@ -1,0 +1,594 @@
+"""The resident's conversation: consent, menu, sending a question, my questions, my data.
+
+Steps (state.step): menu · offer_draft · pick_dialogue · pick_category · write_text ·
+pick_village · write_name · preview · my_data · confirm_forget.
+"""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo
+
+from domain.models import Consent, Dialogue, NewQuestion, Question
+from domain.timefmt import fmt_date, fmt_datetime
+from handlers.engine import Flows, Turn, match_choice, parse_command
+from handlers.io import Choice, Kind, Reply
+
+MENU, OFFER_DRAFT = "menu", "offer_draft"
+PICK_DIALOGUE, PICK_CATEGORY, WRITE_TEXT = "pick_dialogue", "pick_category", "write_text"
+PICK_VILLAGE, WRITE_NAME, PREVIEW = "pick_village", "write_name", "preview"
+MY_DATA, CONFIRM_FORGET = "my_data", "confirm_forget"
+
+RECEIPT_RE = re.compile(r"^\s*([A-Za-z0-9]{2,10})\s*-\s*(\d{1,6})\s*$")
+
+# Commands that work before the data notice is agreed to: staff tools, which store nothing.
+NO_CONSENT_COMMANDS = frozenset({"thongke"})
+HELP_COMMANDS = frozenset({"help", "trogiup"})
+
+MAX_LISTED = 20
+SNIPPET_CHARS = 90
+
+
+def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+class ResidentFlows(Flows):
+    # --- entry points the engine calls ----------------------------------------------------
+
+    def needs_consent(self, command: str) -> bool:
+        return command not in NO_CONSENT_COMMANDS
+
+    async def on_unconsented(self, turn: Turn) -> None:
+        consent_choices = self._consent_choices(turn)
+        inbound = turn.inbound
+        key: str | None = None
+        command = parse_command(inbound.text) if inbound.kind is Kind.TEXT else None
+        if inbound.kind is Kind.CHOICE:
+            key = inbound.payload.partition("|")[2] or None
+        elif inbound.kind is Kind.TEXT and command is None:
+            key = match_choice(inbound.text, [(c.key, c.label) for c in consent_choices])
+        if key == "agree":
+            turn.resident = await turn.tx.record_consent(
+                inbound.channel, inbound.chat_id, inbound.user_id, Consent.GRANTED, turn.now
+            )
+            turn.state.step, turn.state.data = MENU, {}
+            await self.show_menu(turn, turn.t("consent.thanks"))
+            return
+        if key == "decline":
+            turn.resident = await turn.tx.record_consent(
+                inbound.channel, inbound.chat_id, inbound.user_id, Consent.DECLINED, turn.now
+            )
+            turn.say(turn.t("consent.declined"))
+            return
+        lead = ""
+        if turn.resident is not None and turn.resident.consent is Consent.DECLINED:
+            lead = turn.t("consent.declined_before") + "\n\n"
+        elif inbound.kind is Kind.UNSUPPORTED:
+            lead = turn.t("input.unsupported") + "\n\n"
+        elif command is not None and command[0] in HELP_COMMANDS:
+            lead = turn.t("help.text") + "\n\n"
+        turn.replies.append(
+            _reply(
+                lead
+                + await self._greeting(turn)
+                + "\n\n"
+                + turn.t("consent.request", commune=turn.settings.commune.name),
+                consent_choices,
+            )
+        )
+
+    async def on_command(self, turn: Turn, command: str, argument: str) -> None:
+        if command == "start":
+            turn.state.data = {}
+            await self.show_menu(turn, await self._greeting(turn))
+        elif command in ("cancel", "huy"):
+            busy = turn.state.step != MENU
+            turn.state.data = {}
+            await self.show_menu(turn, turn.t("cancel.done" if busy else "cancel.nothing"))
+        elif command in ("help", "trogiup"):
+            await self.show_menu(turn, turn.t("help.text"))
+        elif command == "gui":
+            turn.state.data = {}
+            await self.start_send(turn)
+        elif command == "cuatoi":
+            await self.show_mine(turn)
+        elif command == "hoinghi":
+            await self.show_about(turn)
+        elif command == "dulieu":
+            await self.show_my_data(turn)
+        elif command == "tracuu":
+            await self.lookup(turn, argument)
+        elif command == "thongke":
+            await self.show_statistics(turn)
+        else:
+            await self.reprompt(turn, turn.t("input.unknown_command", command=command))
+
+    async def on_choice(self, turn: Turn, key: str) -> None:
+        step = turn.state.step
+        if step == MENU:
+            await self._menu_choice(turn, key)
+        elif step == OFFER_DRAFT:
+            if key == "yes":
+                await self.start_send(turn)
+            else:
+                turn.state.data = {}
+                await self.show_menu(turn, turn.t("draft.dropped"))
+        elif step == PICK_DIALOGUE:
+            turn.state.data["dialogue"] = key
+            await self._after_dialogue(turn)
+        elif step == PICK_CATEGORY:
+            turn.state.data["category"] = key
+            await self._after_category(turn)
+        elif step == PICK_VILLAGE:
+            turn.state.data["village"] = turn.settings.commune.villages[int(key)]
+            await self._ask_name(turn)
+        elif step == WRITE_NAME:
+            turn.state.data["name"] = None
+            await self._preview(turn)
+        elif step == PREVIEW:
+            await self._preview_choice(turn, key)
+        elif step == MY_DATA:
+            if key == "forget":
+                turn.ask(
+                    CONFIRM_FORGET,
+                    turn.t("data.confirm_forget"),
+                    [Choice("yes", turn.t("data.yes_forget")), Choice("no", turn.t("common.back"))],
+                )
+            else:
+                await self.show_menu(turn)
+        elif step == CONFIRM_FORGET:
+            if key == "yes" and turn.resident is not None:
+                kept = await turn.tx.forget_resident(turn.resident.id)
+                turn.resident = None
+                turn.say(turn.t("data.forgotten", kept=kept))
+            else:
+                await self.show_menu(turn)
+        else:
+            await self.show_menu(turn)
+
+    async def on_text(self, turn: Turn, text: str) -> None:
+        step = turn.state.step
+        if not text.strip():
+            await self.reprompt(turn, turn.t("input.empty"))
+        elif step == WRITE_TEXT:
+            await self._take_text(turn, text)
+        elif step == WRITE_NAME:
+            await self._take_name(turn, text)
+        elif step == MENU:
+            await self._menu_text(turn, text)
+        else:
+            await self.reprompt(turn, turn.t("input.pick_one"))
+
+    async def on_unsupported(self, turn: Turn) -> None:
+        await self.reprompt(turn, turn.t("input.unsupported"))
+
+    async def on_stale_choice(self, turn: Turn) -> None:
+        # Nothing changes: a double tap or an old button must not repeat or undo a step.
+        turn.toast = turn.t("input.stale_button")
+        turn.persist = False
+
+    # --- menu ----------------------------------------------------------------------------
+
+    def _menu_choices(self, turn: Turn) -> list[Choice]:
+        return [
+            Choice("send", turn.t("menu.send")),
+            Choice("mine", turn.t("menu.mine")),
+            Choice("about", turn.t("menu.about")),
+            Choice("help", turn.t("menu.help")),
+        ]
+
+    async def show_menu(self, turn: Turn, lead: str | None = None) -> None:
+        text = turn.t("menu.prompt")
+        if lead:
+            text = f"{lead}\n\n{text}"
+        turn.state.data = {}
+        turn.ask(MENU, text, self._menu_choices(turn))
+
+    async def _menu_choice(self, turn: Turn, key: str) -> None:
+        if key == "send":
+            await self.start_send(turn)
+        elif key == "mine":
+            await self.show_mine(turn)
+        elif key == "about":
+            await self.show_about(turn)
+        else:
+            await self.show_menu(turn, turn.t("help.text"))
+
+    async def _menu_text(self, turn: Turn, text: str) -> None:
+        if RECEIPT_RE.match(text):
+            await self.lookup(turn, text)
+            return
+        limits = turn.settings.limits
+        if len(text.strip()) >= limits.question_min_chars:
+            # Many people simply type their question; offer to send it rather than refuse it.
+            turn.state.data = {"draft": text.strip()}
+            turn.ask(
+                OFFER_DRAFT,
+                turn.t("draft.offer", text=snippet(text, 200)),
+                [Choice("yes", turn.t("draft.yes")), Choice("no", turn.t("draft.no"))],
+            )
+            return
+        await self.show_menu(turn, turn.t("input.not_understood"))
+
+    async def reprompt(self, turn: Turn, lead: str) -> None:
+        """Say what went wrong, then ask the current step's question again."""
+        step = turn.state.step
+        if step == WRITE_TEXT:
+            await self._ask_text(turn, lead)
+        elif step == WRITE_NAME:
+            await self._ask_name(turn, lead)
+        elif step == PICK_DIALOGUE:
+            await self._ask_dialogue(turn, lead)
+        elif step == PICK_CATEGORY:
+            await self._ask_category(turn, lead)
+        elif step == PICK_VILLAGE:
+            await self._ask_village(turn, lead)
+        elif step == PREVIEW:
+            await self._preview(turn, lead)
+        elif turn.state.choices:
+            turn.ask(
+                step,
+                lead + "\n\n" + turn.t("input.choose_from"),
+                [Choice(k, label) for k, label in turn.state.choices],
+            )
+        else:
+            await self.show_menu(turn, lead)
+
+    # --- sending a question -------------------------------------------------------------
+
+    async def _open_dialogues(self, turn: Turn) -> list[Dialogue]:
+        return [d for d in await turn.tx.dialogues() if d.is_open(turn.now)]
+
+    async def start_send(self, turn: Turn) -> None:
+        draft = turn.state.data.get("draft")
+        turn.state.data = {} if draft is None else {"text": draft}
+        opened = await self._open_dialogues(turn)
+        if not opened:
+            await self.show_menu(turn, await self._closed_notice(turn))
+        elif len(opened) == 1:
+            turn.state.data["dialogue"] = opened[0].code
+            await self._after_dialogue(turn)
+        else:
+            await self._ask_dialogue(turn)
+
+    async def _ask_dialogue(self, turn: Turn, lead: str = "") -> None:
+        opened = await self._open_dialogues(turn)
+        if not opened:
+            await self.show_menu(turn, await self._closed_notice(turn))
+            return
+        lines = [
+            turn.t("send.dialogue_line", title=d.title, deadline=fmt_datetime(d.deadline, d.tz))
+            for d in opened
+        ]
+        turn.ask(
+            PICK_DIALOGUE,
+            _lead(lead) + turn.t("send.pick_dialogue", dialogues="\n".join(lines)),
+            [Choice(d.code, d.title) for d in opened],
+        )
+
+    async def _current_dialogue(self, turn: Turn) -> Dialogue | None:
+        code = turn.state.data.get("dialogue")
+        return await turn.tx.dialogue_by_code(code) if isinstance(code, str) else None
+
+    async def _after_dialogue(self, turn: Turn) -> None:
+        dialogue = await self._current_dialogue(turn)
+        if dialogue is None or not dialogue.is_open(turn.now):
+            await self.show_menu(turn, await self._closed_notice(turn, dialogue))
+            return
+        await self._ask_category(turn)
+
+    async def _ask_category(self, turn: Turn, lead: str = "") -> None:
+        dialogue = await self._current_dialogue(turn)
+        if dialogue is None:
+            await self.show_menu(turn)
+            return
+        choices = [Choice(key, turn.settings.category_label(key)) for key in dialogue.categories]
+        turn.ask(
+            PICK_CATEGORY, _lead(lead) + turn.t("send.pick_category", title=dialogue.title), choices
+        )
+
+    async def _after_category(self, turn: Turn) -> None:
+        text = turn.state.data.get("text")
+        if isinstance(text, str):
+            problem = self._text_problem(turn, text)
+            if problem is None:
+                await self._ask_village(turn)
+                return
+            await self._ask_text(turn, problem)
+            return
+        await self._ask_text(turn)
+
+    async def _ask_text(self, turn: Turn, lead: str = "") -> None:
+        limits = turn.settings.limits
+        key = "send.write_text_again" if turn.state.data.get("editing") else "send.write_text"
+        turn.ask(
+            WRITE_TEXT,
+            _lead(lead) + turn.t(key, min=limits.question_min_chars, max=limits.question_max_chars),
+        )
+
+    def _text_problem(self, turn: Turn, text: str) -> str | None:
+        limits = turn.settings.limits
+        length = len(text)
+        if length < limits.question_min_chars:
+            return turn.t("send.too_short", length=length, min=limits.question_min_chars)
+        if length > limits.question_max_chars:
+            # The text is echoed back so that nothing typed is lost; the resident shortens it.
+            return turn.t("send.too_long", length=length, max=limits.question_max_chars, text=text)
+        return None
+
+    async def _take_text(self, turn: Turn, raw: str) -> None:
+        text = raw.strip()
+        problem = self._text_problem(turn, text)
+        if problem is not None:
+            turn.state.data.pop("text", None)
+            await self._ask_text(turn, problem)
+            return
+        turn.state.data["text"] = text
+        if turn.state.data.get("editing"):
+            turn.state.data.pop("editing")
+            await self._preview(turn)
+        else:
+            await self._ask_village(turn)
+
+    async def _ask_village(self, turn: Turn, lead: str = "") -> None:
+        villages = turn.settings.commune.villages
+        if not villages:
+            turn.state.data["village"] = None
+            await self._ask_name(turn, lead)
+            return
+        turn.ask(
+            PICK_VILLAGE,
+            _lead(lead) + turn.t("send.pick_village"),
+            [Choice(str(i), name) for i, name in enumerate(villages)],
+        )
+
+    async def _ask_name(self, turn: Turn, lead: str = "") -> None:
+        turn.ask(
+            WRITE_NAME,
+            _lead(lead) + turn.t("send.write_name", max=turn.settings.limits.name_max_chars),
+            [Choice("skip", turn.t("send.skip_name"))],
+        )
+
+    async def _take_name(self, turn: Turn, raw: str) -> None:
+        name = " ".join(raw.split())
+        limit = turn.settings.limits.name_max_chars
+        if len(name) < 2 or len(name) > limit or any(ch.isdigit() for ch in name):
+            await self._ask_name(turn, turn.t("send.bad_name", max=limit))
+            return
+        turn.state.data["name"] = name
+        await self._preview(turn)
+
+    async def _preview(self, turn: Turn, lead: str = "") -> None:
+        data = turn.state.data
+        dialogue = await self._current_dialogue(turn)
+        if dialogue is None:
+            await self.show_menu(turn)
+            return
+        text = turn.t(
+            "send.preview",
+            title=dialogue.title,
+            category=turn.settings.category_label(str(data.get("category"))),
+            text=data.get("text"),
+            village=data.get("village") or turn.t("common.not_given"),
+            name=data.get("name") or turn.t("common.not_given"),
+        )
+        turn.ask(
+            PREVIEW,
+            _lead(lead) + text,
+            [
+                Choice("confirm", turn.t("send.confirm")),
+                Choice("edit", turn.t("send.edit")),
+                Choice("cancel", turn.t("send.cancel")),
+            ],
+        )
+
+    async def _preview_choice(self, turn: Turn, key: str) -> None:
+        if key == "edit":
+            turn.state.data["editing"] = True
+            await self._ask_text(turn, turn.t("send.current_text", text=turn.state.data["text"]))
+            return
+        if key == "cancel":
+            await self.show_menu(turn, turn.t("send.cancelled"))
+            return
+        dialogue = await self._current_dialogue(turn)
+        if dialogue is None or not dialogue.is_open(turn.now):
+            # The deadline can pass while the resident reads the preview.
+            await self.show_menu(turn, await self._closed_notice(turn, dialogue))
+            return
+        assert turn.resident is not None
+        data = turn.state.data
+        village = data.get("village")
+        name = data.get("name")
+        question = await turn.tx.add_question(
+            NewQuestion(
+                dialogue_id=dialogue.id,
+                resident_id=turn.resident.id,
+                category=str(data["category"]),
+                text=str(data["text"]),
+                village=village if isinstance(village, str) else None,
+                author_name=name if isinstance(name, str) else None,
+                created_at=turn.now,
+            )
+        )
+        await turn.tx.update_profile(
+            turn.resident.id,
+            village if isinstance(village, str) else turn.resident.village,
+            name if isinstance(name, str) else turn.resident.name,
+        )
+        await self.show_menu(
+            turn,
+            turn.t(
+                "send.receipt",
+                code=question.receipt_code,
+                deadline=fmt_datetime(dialogue.deadline, dialogue.tz),
+            ),
+        )
+
+    # --- information -----------------------------------------------------------------------
+
+    async def _greeting(self, turn: Turn) -> str:
+        commune = turn.settings.commune.name
+        opened = await self._open_dialogues(turn)
+        if not opened:
+            return turn.t("start.greeting_none_open", commune=commune)
+        lines = [
+            turn.t("start.dialogue_line", title=d.title, deadline=fmt_datetime(d.deadline, d.tz))
+            for d in opened
+        ]
+        return turn.t("start.greeting", commune=commune, dialogues="\n".join(lines))
+
+    def _meeting(self, turn: Turn, dialogue: Dialogue) -> str:
+        if dialogue.meeting_at is not None:
+            return fmt_datetime(dialogue.meeting_at, dialogue.tz)
+        return dialogue.meeting_note or turn.t("about.meeting_tba")
+
+    async def _closed_notice(self, turn: Turn, dialogue: Dialogue | None = None) -> str:
+        dialogues = [dialogue] if dialogue is not None else await turn.tx.dialogues()
+        if not dialogues:
+            return turn.t("closed.no_dialogue")
+        lines = [
+            turn.t(
+                "closed.line",
+                title=d.title,
+                deadline=fmt_datetime(d.deadline, d.tz),
+                meeting=self._meeting(turn, d),
+                location=d.location or turn.t("about.location_tba"),
+            )
+            for d in dialogues
+        ]
+        return turn.t("closed.notice", dialogues="\n\n".join(lines))
+
+    async def show_about(self, turn: Turn) -> None:
+        dialogues = await turn.tx.dialogues()
+        if not dialogues:
+            await self.show_menu(turn, turn.t("closed.no_dialogue"))
+            return
+        blocks = []
+        for d in dialogues:
+            state = "about.open" if d.is_open(turn.now) else "about.closed"
+            blocks.append(
+                turn.t(
+                    "about.block",
+                    title=d.title,
+                    host=d.host or turn.t("common.not_given"),
+                    audience=d.audience or turn.t("common.not_given"),
+                    deadline=fmt_datetime(d.deadline, d.tz),
+                    state=turn.t(state),
+                    meeting=self._meeting(turn, d),
+                    location=d.location or turn.t("about.location_tba"),
+                )
+            )
+        await self.show_menu(turn, "\n\n".join(blocks))
+
+    def _status_line(self, turn: Turn, q: Question, tz_name: str) -> str:
+        return turn.t(
+            "mine.line",
+            code=q.receipt_code,
+            category=turn.settings.category_label(q.category),
+            date=fmt_date(q.created_at, ZoneInfo(tz_name)),
+            status=turn.t(f"status.{q.status.value}"),
+            text=snippet(q.text),
+        )
+
+    async def show_mine(self, turn: Turn) -> None:
+        assert turn.resident is not None
+        questions = await turn.tx.questions_of_resident(turn.resident.id)
+        if not questions:
+            await self.show_menu(turn, turn.t("mine.none"))
+            return
+        tz = turn.settings.commune.timezone
+        shown = questions[-MAX_LISTED:]
+        lines = [self._status_line(turn, q, tz) for q in shown]
+        head = turn.t("mine.head", count=len(questions))
+        if len(questions) > len(shown):
+            head += "\n" + turn.t("mine.only_recent", shown=len(shown))
+        await self.show_menu(turn, head + "\n\n" + "\n\n".join(lines))
+
+    async def lookup(self, turn: Turn, argument: str) -> None:
+        found = RECEIPT_RE.match(argument)
+        if found is None:
+            await self.show_menu(turn, turn.t("lookup.usage"))
+            return
+        code = f"{found.group(1).upper()}-{int(found.group(2)):04d}"
+        question = await turn.tx.question_by_code(code)
+        mine = (
+            question is not None
+            and turn.resident is not None
+            and question.resident_id == turn.resident.id
+        )
+        # Someone else's code answers exactly like an unknown one: nothing about it leaks.
+        if question is None or not mine:
+            await self.show_menu(turn, turn.t("lookup.not_found", code=code))
+            return
+        await self.show_menu(
+            turn, self._status_line(turn, question, turn.settings.commune.timezone)
+        )
+
+    # --- personal data -------------------------------------------------------------------
+
+    async def show_my_data(self, turn: Turn) -> None:
+        assert turn.resident is not None
+        count = len(await turn.tx.questions_of_resident(turn.resident.id))
+        tz = turn.settings.commune.tz
+        text = turn.t(
+            "data.summary",
+            consent_at=fmt_datetime(turn.resident.consent_at, tz),
+            village=turn.resident.village or turn.t("common.not_given"),
+            name=turn.resident.name or turn.t("common.not_given"),
+            count=count,
+        )
+        turn.ask(
+            MY_DATA,
+            text,
+            [Choice("forget", turn.t("data.forget")), Choice("back", turn.t("common.back"))],
+        )
+
+    # --- officials -------------------------------------------------------------------------
+
+    async def show_statistics(self, turn: Turn) -> None:
+        # Checked on every call: the role lists are the only source of truth.
+        if not turn.is_official:
+            turn.persist = turn.resident is not None
+            if turn.resident is not None and turn.resident.consent is Consent.GRANTED:
+                await self.show_menu(turn, turn.t("roles.officials_only"))
+            else:
+                turn.say(turn.t("roles.officials_only"))
+            return
+        counts = await turn.tx.category_counts()
+        dialogues = await turn.tx.dialogues()
+        blocks = []
+        for d in dialogues:
+            rows = [(cat, n) for code, cat, n in counts if code == d.code]
+            total = sum(n for _, n in rows)
+            lines = [
+                turn.t("stats.line", category=turn.settings.category_label(cat), count=n)
+                for cat, n in rows
+            ]
+            blocks.append(
+                turn.t("stats.block", title=d.title, code=d.code, total=total)
+                + ("\n" + "\n".join(lines) if lines else "")
+            )
+        text = "\n\n".join(blocks) if blocks else turn.t("closed.no_dialogue")
+        if turn.resident is not None and turn.resident.consent is Consent.GRANTED:
+            await self.show_menu(turn, text)
+        else:
+            turn.say(text)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _consent_choices(self, turn: Turn) -> list[Choice]:
+        return [
+            Choice("agree", turn.t("consent.agree")),
+            Choice("decline", turn.t("consent.decline")),
+        ]
+
+
+def _lead(lead: str) -> str:
+    return f"{lead}\n\n" if lead else ""
+
+
+def _reply(text: str, choices: list[Choice]) -> Reply:
+    # Consent is asked before any state exists, so its buttons carry the fixed nonce 0.
+    return Reply(text, tuple(choices), 0)

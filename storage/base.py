@@ -1,0 +1,66 @@
+"""The storage interface the handlers use.
+
+Everything a conversation step reads and writes happens inside one `Transaction`, so a step is
+all-or-nothing: a question, its receipt number, the new conversation state and the
+"update already handled" mark commit together or not at all. A PostgreSQL backend implements
+these same two protocols.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import Protocol
+
+from domain.models import (
+    Consent,
+    ConversationState,
+    Dialogue,
+    DialogueSpec,
+    NewQuestion,
+    Question,
+    Resident,
+)
+
+
+class Transaction(Protocol):
+    # Dialogues
+    async def upsert_dialogue(self, spec: DialogueSpec, at: datetime) -> Dialogue: ...
+    async def dialogues(self) -> list[Dialogue]: ...
+    async def dialogue_by_code(self, code: str) -> Dialogue | None: ...
+
+    # Residents
+    async def resident(self, channel: str, chat_id: str) -> Resident | None: ...
+    async def record_consent(
+        self, channel: str, chat_id: str, user_id: str, consent: Consent, at: datetime
+    ) -> Resident: ...
+    async def update_profile(
+        self, resident_id: int, village: str | None, name: str | None
+    ) -> None: ...
+    async def forget_resident(self, resident_id: int) -> int: ...
+
+    # Conversation state and redelivery
+    async def conversation(self, channel: str, chat_id: str) -> ConversationState | None: ...
+    async def save_conversation(self, state: ConversationState, at: datetime) -> None: ...
+    async def clear_conversation(self, channel: str, chat_id: str) -> None: ...
+    async def first_delivery(self, channel: str, update_key: str, at: datetime) -> bool: ...
+    async def prune_processed(self, before: datetime) -> int: ...
+
+    # Questions
+    async def add_question(self, question: NewQuestion) -> Question: ...
+    async def questions_of_resident(self, resident_id: int) -> list[Question]: ...
+    async def question_by_code(self, receipt_code: str) -> Question | None: ...
+    async def category_counts(self) -> list[tuple[str, str, int]]: ...
+
+
+class Store(Protocol):
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """A write transaction; the only way to change anything."""
+        ...
+
+    def reader(self) -> AbstractAsyncContextManager[Transaction]:
+        """A read-only view that does not wait for writers (reports, exports, CLI)."""
+        ...

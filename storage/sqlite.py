@@ -1,0 +1,425 @@
+"""SQLite backend: one write connection (WAL, BEGIN IMMEDIATE), one read connection.
+
+A commune's traffic is a few writes a second at most, so serialising writers behind one lock is
+simpler and faster than letting SQLite's busy handler arbitrate; `busy_timeout` still covers a
+second process (the CLI) writing the same file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from domain.models import (
+    Consent,
+    ConversationState,
+    Dialogue,
+    DialogueSpec,
+    NewQuestion,
+    Question,
+    QuestionStatus,
+    Resident,
+)
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def _migrations() -> list[tuple[int, str]]:
+    found = []
+    for entry in resources.files("storage").joinpath("migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql"):
+            found.append((int(name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def _ts(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _dt(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _opt_dt(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+_DIALOGUE_COLUMNS = (
+    "id, code, title, host, audience, deadline, meeting_at, meeting_note, location, timezone, "
+    "categories, closed"
+)
+_QUESTION_COLUMNS = (
+    "q.id, q.dialogue_id, d.code, q.receipt_code, q.resident_id, q.category, q.text, q.village, "
+    "q.author_name, q.status, q.created_at, q.source"
+)
+
+
+def _dialogue(row: aiosqlite.Row) -> Dialogue:
+    return Dialogue(
+        id=row[0],
+        code=row[1],
+        title=row[2],
+        host=row[3],
+        audience=row[4],
+        deadline=_dt(row[5]),
+        meeting_at=_opt_dt(row[6]),
+        meeting_note=row[7],
+        location=row[8],
+        timezone=row[9],
+        categories=tuple(json.loads(row[10])),
+        closed=bool(row[11]),
+    )
+
+
+def _question(row: aiosqlite.Row) -> Question:
+    return Question(
+        id=row[0],
+        dialogue_id=row[1],
+        dialogue_code=row[2],
+        receipt_code=row[3],
+        resident_id=row[4],
+        category=row[5],
+        text=row[6],
+        village=row[7],
+        author_name=row[8],
+        status=QuestionStatus(row[9]),
+        created_at=_dt(row[10]),
+        source=row[11],
+    )
+
+
+def _resident(row: aiosqlite.Row) -> Resident:
+    return Resident(
+        id=row[0],
+        channel=row[1],
+        chat_id=row[2],
+        user_id=row[3],
+        consent=Consent(row[4]),
+        consent_at=_dt(row[5]),
+        village=row[6],
+        name=row[7],
+    )
+
+
+class SqliteTransaction:
+    """Queries over one connection; the caller owns BEGIN/COMMIT."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def _one(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
+        async with self._conn.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def _all(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+        async with self._conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    # Dialogues -------------------------------------------------------------------------------
+    async def upsert_dialogue(self, spec: DialogueSpec, at: datetime) -> Dialogue:
+        # Only the dialogue's own fields change; its questions and receipt counter are untouched.
+        await self._conn.execute(
+            """
+            INSERT INTO dialogues (code, title, host, audience, deadline, meeting_at,
+                                   meeting_note, location, timezone, categories,
+                                   created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (code) DO UPDATE SET
+                title = excluded.title, host = excluded.host, audience = excluded.audience,
+                deadline = excluded.deadline, meeting_at = excluded.meeting_at,
+                meeting_note = excluded.meeting_note, location = excluded.location,
+                timezone = excluded.timezone, categories = excluded.categories,
+                updated_at = excluded.updated_at
+            """,
+            (
+                spec.code,
+                spec.title,
+                spec.host,
+                spec.audience,
+                _ts(spec.deadline),
+                None if spec.meeting_at is None else _ts(spec.meeting_at),
+                spec.meeting_note,
+                spec.location,
+                spec.timezone,
+                json.dumps(list(spec.categories)),
+                _ts(at),
+                _ts(at),
+            ),
+        )
+        found = await self.dialogue_by_code(spec.code)
+        assert found is not None
+        return found
+
+    async def dialogues(self) -> list[Dialogue]:
+        rows = await self._all(f"SELECT {_DIALOGUE_COLUMNS} FROM dialogues ORDER BY deadline, id")
+        return [_dialogue(r) for r in rows]
+
+    async def dialogue_by_code(self, code: str) -> Dialogue | None:
+        row = await self._one(f"SELECT {_DIALOGUE_COLUMNS} FROM dialogues WHERE code = ?", (code,))
+        return None if row is None else _dialogue(row)
+
+    # Residents -------------------------------------------------------------------------------
+    async def resident(self, channel: str, chat_id: str) -> Resident | None:
+        row = await self._one(
+            "SELECT id, channel, chat_id, user_id, consent, consent_at, village, name "
+            "FROM residents WHERE channel = ? AND chat_id = ?",
+            (channel, chat_id),
+        )
+        return None if row is None else _resident(row)
+
+    async def record_consent(
+        self, channel: str, chat_id: str, user_id: str, consent: Consent, at: datetime
+    ) -> Resident:
+        await self._conn.execute(
+            """
+            INSERT INTO residents (channel, chat_id, user_id, consent, consent_at)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (channel, chat_id) DO UPDATE SET
+                user_id = excluded.user_id, consent = excluded.consent,
+                consent_at = excluded.consent_at
+            """,
+            (channel, chat_id, user_id, consent.value, _ts(at)),
+        )
+        if consent is Consent.DECLINED:
+            # A refusal keeps nothing beyond the refusal itself.
+            await self._conn.execute(
+                "UPDATE residents SET village = NULL, name = NULL WHERE channel = ? AND chat_id = ?",
+                (channel, chat_id),
+            )
+        found = await self.resident(channel, chat_id)
+        assert found is not None
+        return found
+
+    async def update_profile(self, resident_id: int, village: str | None, name: str | None) -> None:
+        await self._conn.execute(
+            "UPDATE residents SET village = ?, name = ? WHERE id = ?", (village, name, resident_id)
+        )
+
+    async def forget_resident(self, resident_id: int) -> int:
+        """Delete a resident's personal data; their questions stay for the office, anonymous."""
+        async with self._conn.execute(
+            "UPDATE questions SET resident_id = NULL, author_name = NULL WHERE resident_id = ?",
+            (resident_id,),
+        ) as cur:
+            kept = cur.rowcount
+        row = await self._one("SELECT channel, chat_id FROM residents WHERE id = ?", (resident_id,))
+        if row is not None:
+            await self.clear_conversation(row[0], row[1])
+        await self._conn.execute("DELETE FROM residents WHERE id = ?", (resident_id,))
+        return kept
+
+    # Conversation state ----------------------------------------------------------------------
+    async def conversation(self, channel: str, chat_id: str) -> ConversationState | None:
+        row = await self._one(
+            "SELECT step, nonce, data, choices FROM conversations "
+            "WHERE channel = ? AND chat_id = ?",
+            (channel, chat_id),
+        )
+        if row is None:
+            return None
+        return ConversationState(
+            channel=channel,
+            chat_id=chat_id,
+            step=row[0],
+            nonce=row[1],
+            data=json.loads(row[2]),
+            choices=[(k, label) for k, label in json.loads(row[3])],
+        )
+
+    async def save_conversation(self, state: ConversationState, at: datetime) -> None:
+        await self._conn.execute(
+            """
+            INSERT INTO conversations (channel, chat_id, step, nonce, data, choices, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (channel, chat_id) DO UPDATE SET
+                step = excluded.step, nonce = excluded.nonce, data = excluded.data,
+                choices = excluded.choices, updated_at = excluded.updated_at
+            """,
+            (
+                state.channel,
+                state.chat_id,
+                state.step,
+                state.nonce,
+                json.dumps(state.data, ensure_ascii=False),
+                json.dumps(state.choices, ensure_ascii=False),
+                _ts(at),
+            ),
+        )
+
+    async def clear_conversation(self, channel: str, chat_id: str) -> None:
+        await self._conn.execute(
+            "DELETE FROM conversations WHERE channel = ? AND chat_id = ?", (channel, chat_id)
+        )
+
+    async def first_delivery(self, channel: str, update_key: str, at: datetime) -> bool:
+        async with self._conn.execute(
+            "INSERT OR IGNORE INTO processed_updates (channel, update_key, processed_at) "
+            "VALUES (?, ?, ?)",
+            (channel, update_key, _ts(at)),
+        ) as cur:
+            return cur.rowcount == 1
+
+    async def prune_processed(self, before: datetime) -> int:
+        async with self._conn.execute(
+            "DELETE FROM processed_updates WHERE processed_at < ?", (_ts(before),)
+        ) as cur:
+            return cur.rowcount
+
+    # Questions -------------------------------------------------------------------------------
+    async def add_question(self, question: NewQuestion) -> Question:
+        # The counter moves inside the same write transaction, so two submissions can never
+        # be handed the same receipt number, even from two processes.
+        row = await self._one(
+            "UPDATE dialogues SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq, code",
+            (question.dialogue_id,),
+        )
+        if row is None:
+            raise LookupError(f"no dialogue with id {question.dialogue_id}")
+        seq, code = int(row[0]), str(row[1])
+        receipt = f"{code}-{seq:04d}"
+        async with self._conn.execute(
+            """
+            INSERT INTO questions (dialogue_id, seq, receipt_code, resident_id, category, text,
+                                   village, author_name, source, status, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (
+                question.dialogue_id,
+                seq,
+                receipt,
+                question.resident_id,
+                question.category,
+                question.text,
+                question.village,
+                question.author_name,
+                question.source,
+                QuestionStatus.RECEIVED.value,
+                _ts(question.created_at),
+            ),
+        ) as cur:
+            new_id = cur.lastrowid
+        found = await self._one(
+            f"SELECT {_QUESTION_COLUMNS} FROM questions q JOIN dialogues d ON d.id = q.dialogue_id "
+            "WHERE q.id = ?",
+            (new_id,),
+        )
+        assert found is not None
+        return _question(found)
+
+    async def questions_of_resident(self, resident_id: int) -> list[Question]:
+        rows = await self._all(
+            f"SELECT {_QUESTION_COLUMNS} FROM questions q JOIN dialogues d ON d.id = q.dialogue_id "
+            "WHERE q.resident_id = ? ORDER BY q.created_at, q.id",
+            (resident_id,),
+        )
+        return [_question(r) for r in rows]
+
+    async def question_by_code(self, receipt_code: str) -> Question | None:
+        row = await self._one(
+            f"SELECT {_QUESTION_COLUMNS} FROM questions q JOIN dialogues d ON d.id = q.dialogue_id "
+            "WHERE q.receipt_code = ?",
+            (receipt_code,),
+        )
+        return None if row is None else _question(row)
+
+    async def category_counts(self) -> list[tuple[str, str, int]]:
+        rows = await self._all(
+            "SELECT d.code, q.category, COUNT(*) FROM questions q "
+            "JOIN dialogues d ON d.id = q.dialogue_id "
+            "GROUP BY d.code, q.category ORDER BY d.code, COUNT(*) DESC, q.category"
+        )
+        return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+
+class SqliteStore:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+        self._read_lock = asyncio.Lock()
+
+    async def _connect(self) -> aiosqlite.Connection:
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves instead of the sqlite3
+        # module's implicit deferred transactions, which can fail with SQLITE_BUSY on upgrade.
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        return conn
+
+    async def open(self) -> None:
+        if self._writer is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await self._connect()
+        await self._writer.execute("PRAGMA journal_mode = WAL")
+        # NORMAL is durable across process crashes in WAL mode; only power loss can drop the
+        # last transactions, which fsync on every commit would not make worth its latency.
+        await self._writer.execute("PRAGMA synchronous = NORMAL")
+        await self._migrate(self._writer)
+        self._reader = await self._connect()
+        await self._reader.execute("PRAGMA query_only = ON")
+
+    async def _migrate(self, conn: aiosqlite.Connection) -> None:
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            async with conn.execute("PRAGMA user_version") as cur:
+                row = await cur.fetchone()
+            version = int(row[0]) if row else 0
+            for number, sql in _migrations():
+                if number > version:
+                    # executescript would COMMIT our transaction; run statement by statement.
+                    for statement in _split_sql(sql):
+                        await conn.execute(statement)
+                    await conn.execute(f"PRAGMA user_version = {number}")
+            await conn.execute("COMMIT")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+
+    async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteTransaction]:
+        if self._writer is None:
+            raise RuntimeError("store is not open")
+        async with self._write_lock:
+            conn = self._writer
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield SqliteTransaction(conn)
+            except BaseException:
+                await conn.execute("ROLLBACK")
+                raise
+            else:
+                await conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[SqliteTransaction]:
+        if self._reader is None:
+            raise RuntimeError("store is not open")
+        # A read transaction gives a consistent snapshot across several queries.
+        async with self._read_lock:
+            await self._reader.execute("BEGIN")
+            try:
+                yield SqliteTransaction(self._reader)
+            finally:
+                await self._reader.execute("COMMIT")
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements; our migrations keep ';' out of string literals."""
+    lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
