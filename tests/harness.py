@@ -1,0 +1,137 @@
+"""Drive the real python-telegram-bot Application over the fake Bot API, on a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.config import Settings, parse_settings
+from tests.fakes.telegram_api import TOKEN, FakeBotApi, FakeRequest, Sent
+
+RESIDENT = 1001
+OTHER_RESIDENT = 1002
+OFFICIAL = 900
+ADMIN = 901
+
+
+def base_config(db_path: Path) -> dict[str, Any]:
+    return {
+        "telegram": {"token": TOKEN},
+        "storage": {"path": str(db_path)},
+        "commune": {
+            "name": "xã Bình Lư",
+            "timezone": "Asia/Ho_Chi_Minh",
+            "villages": ["Bản Nà Khum", "Bản Vàng Bó", "Khu dân cư Bình Lư"],
+        },
+        "roles": {"admins": [ADMIN], "officials": [OFFICIAL]},
+        "dialogues": [
+            {
+                "code": "BL26",
+                "title": "Hội nghị đối thoại với đoàn viên, hội viên năm 2026",
+                "host": "Chủ tịch UBND xã Bình Lư",
+                "audience": "Đoàn viên, hội viên",
+                "deadline": datetime.fromisoformat("2026-12-15T17:00:00+07:00"),
+                "meeting_note": "Dự kiến cuối tháng 12 năm 2026",
+                "location": "Hội trường lớn, Trung tâm Hội nghị - Văn hóa xã",
+                "categories": ["land", "social_policy", "infrastructure", "other"],
+            }
+        ],
+    }
+
+
+@dataclass
+class MutableClock:
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 23, 3, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Harness:
+    def __init__(self, db_path: Path, config: dict[str, Any] | None = None) -> None:
+        self.db_path = db_path
+        self.config = config if config is not None else base_config(db_path)
+        self.clock = MutableClock()
+        self.api = FakeBotApi()
+        self.app: Any = None
+
+    @property
+    def settings(self) -> Settings:
+        return parse_settings(self.config)
+
+    async def start(self) -> None:
+        self.app = build_application(
+            self.settings,
+            clock=self.clock,
+            request=FakeRequest(self.api),
+            get_updates_request=FakeRequest(self.api),
+        )
+        await self.app.initialize()
+        # post_init is run by run_polling in production; here the test drives the lifecycle.
+        await self.app.post_init(self.app)
+
+    async def stop(self) -> None:
+        await self.app.shutdown()
+        await self.app.post_shutdown(self.app)
+
+    async def restart(self) -> None:
+        await self.stop()
+        self.api.__post_init__()  # a fresh process has fresh Bot API connections
+        await self.start()
+
+    async def deliver(self, update: dict[str, Any]) -> list[Sent]:
+        before = len(self.api.sent)
+        await self.app.process_update(Update.de_json(update, self.app.bot))
+        return self.api.sent[before:]
+
+    async def send(self, chat_id: int, text: str) -> list[Sent]:
+        return await self.deliver(self.api.text_update(chat_id, text))
+
+    async def press(self, chat_id: int, label: str, *, index: int = -1) -> list[Sent]:
+        return await self.deliver(self.api.press_update(chat_id, label, index=index))
+
+    async def media(self, chat_id: int, kind: str) -> list[Sent]:
+        return await self.deliver(self.api.media_update(chat_id, kind))
+
+    def last_text(self, chat_id: int) -> str:
+        return self.api.last(chat_id).text
+
+    def labels(self, chat_id: int) -> list[str]:
+        return [label for label, _ in self.api.last(chat_id).buttons]
+
+    def db(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.db_path)
+
+    def rows(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        with self.db() as conn:
+            return list(conn.execute(sql, params))
+
+    async def consent(self, chat_id: int) -> None:
+        await self.send(chat_id, "/start")
+        await self.press(chat_id, "Tôi đồng ý")
+
+    async def submit(
+        self,
+        chat_id: int,
+        text: str = "Đường liên thôn qua Bản Nà Khum bị sụt lún, đề nghị sửa chữa sớm",
+        category: str = "Đất đai",
+        village: str = "Bản Nà Khum",
+        name: str | None = "Lò Văn Minh",
+    ) -> str:
+        """A whole submission by buttons; returns the receipt message."""
+        await self.press(chat_id, "Gửi ý kiến")
+        await self.press(chat_id, category)
+        await self.send(chat_id, text)
+        await self.press(chat_id, village)
+        if name is None:
+            await self.press(chat_id, "Bỏ qua")
+        else:
+            await self.send(chat_id, name)
+        sent = await self.press(chat_id, "Gửi")
+        return sent[-1].text
