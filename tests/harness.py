@@ -81,8 +81,8 @@ class Harness:
         await self.app.post_shutdown(self.app)
 
     async def restart(self) -> None:
+        """A new Application on the same database file, as after a process restart."""
         await self.stop()
-        self.api.__post_init__()  # a fresh process has fresh Bot API connections
         await self.start()
 
     async def deliver(self, update: dict[str, Any]) -> list[Sent]:
