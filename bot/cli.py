@@ -66,22 +66,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(exc.key, exc.problem)
 
 
+async def _check_token(settings: Settings) -> None:
+    """Ask the Bot API who we are before starting, so a bad token is one clear line."""
+    from telegram import Bot
+
+    kwargs = {"base_url": settings.telegram.base_url} if settings.telegram.base_url else {}
+    async with Bot(settings.telegram.checked_token(), **kwargs):
+        pass
+
+
 def _run(settings: Settings) -> int:
     from telegram.error import InvalidToken, NetworkError
 
     from bot.app import ALLOWED_UPDATES, build_application
 
-    settings.telegram.checked_token()
-    app = build_application(settings)
     try:
-        # run_polling stops cleanly on SIGINT, SIGTERM and SIGABRT and then runs post_shutdown.
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        asyncio.run(_check_token(settings))
     except InvalidToken:
         print(load_texts()("cli.token_rejected"), file=sys.stderr)
         return EXIT_CONFIG
     except NetworkError as exc:
         print(load_texts()("cli.network_error", problem=exc.message), file=sys.stderr)
         return 1
+    app = build_application(settings)
+    # run_polling stops cleanly on SIGINT, SIGTERM and SIGABRT and then runs post_shutdown.
+    app.run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0
 
 

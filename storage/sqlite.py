@@ -191,7 +191,8 @@ class SqliteTransaction:
         if consent is Consent.DECLINED:
             # A refusal keeps nothing beyond the refusal itself.
             await self._conn.execute(
-                "UPDATE residents SET village = NULL, name = NULL WHERE channel = ? AND chat_id = ?",
+                "UPDATE residents SET village = NULL, name = NULL "
+                "WHERE channel = ? AND chat_id = ?",
                 (channel, chat_id),
             )
         found = await self.resident(channel, chat_id)

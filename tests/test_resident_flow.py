@@ -55,7 +55,9 @@ async def test_whole_submission_stores_then_sends_receipt(bot: Harness) -> None:
     assert bot.labels(RESIDENT) == ["Gửi", "Sửa nội dung", "Hủy"]
     sent = await bot.press(RESIDENT, "Gửi")
     assert "Mã tiếp nhận: BL26-0001" in sent[-1].text
-    assert seen_at_send == [[("BL26-0001", "Xin cấp lại sổ đỏ cho gia đình tôi ở Bản Nà Khum bị mất")]]
+    assert seen_at_send == [
+        [("BL26-0001", "Xin cấp lại sổ đỏ cho gia đình tôi ở Bản Nà Khum bị mất")]
+    ]
     row = bot.rows(
         "SELECT q.category, q.village, q.author_name, q.status, r.chat_id "
         "FROM questions q JOIN residents r ON r.id = q.resident_id"
@@ -76,8 +78,11 @@ async def test_my_questions_and_lookup_show_only_ones_own(bot: Harness) -> None:
     await bot.consent(RESIDENT)
     await bot.submit(RESIDENT, text="Đề nghị hỗ trợ hộ nghèo sửa chữa nhà ở trước mùa mưa bão")
     await bot.consent(OTHER_RESIDENT)
-    await bot.submit(OTHER_RESIDENT, text="Đề nghị làm đường bê tông vào khu sản xuất Bản Vàng Bó",
-                     name="Hoàng Văn Dũng")
+    await bot.submit(
+        OTHER_RESIDENT,
+        text="Đề nghị làm đường bê tông vào khu sản xuất Bản Vàng Bó",
+        name="Hoàng Văn Dũng",
+    )
 
     await bot.send(RESIDENT, "/cuatoi")
     mine = bot.last_text(RESIDENT)
@@ -187,10 +192,15 @@ async def test_two_open_dialogues_ask_which_one(tmp_path: object) -> None:
     db = Path(str(tmp_path)) / "two.sqlite3"
     harness = Harness(db)
     second = dict(harness.config["dialogues"][0])
-    second.update(code="TN26", title="Đối thoại với đoàn viên thanh niên",
-                  deadline=datetime(2026, 12, 1, 17, 0, tzinfo=UTC), categories=["other"])
-    closed = dict(second, code="CU25", title="Hội nghị năm 2025",
-                  deadline=datetime(2025, 12, 1, tzinfo=UTC))
+    second.update(
+        code="TN26",
+        title="Đối thoại với đoàn viên thanh niên",
+        deadline=datetime(2026, 12, 1, 17, 0, tzinfo=UTC),
+        categories=["other"],
+    )
+    closed = dict(
+        second, code="CU25", title="Hội nghị năm 2025", deadline=datetime(2025, 12, 1, tzinfo=UTC)
+    )
     harness.config["dialogues"] += [second, closed]
     await harness.start()
     try:

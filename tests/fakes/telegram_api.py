@@ -8,6 +8,7 @@ the bot receives through getUpdates or `Application.process_update`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -149,17 +150,15 @@ class FakeBotApi:
     def last(self, chat_id: int) -> Sent:
         return self.by_chat[chat_id][-1]
 
-    async def wait_for_reply(self, chat_id: int, count: int, timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
+    async def wait_for_reply(self, chat_id: int, count: int, within: float = 5.0) -> None:
+        deadline = time.monotonic() + within
         while len(self.by_chat[chat_id]) < count:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"chat {chat_id}: {len(self.by_chat[chat_id])} < {count}")
             self._sent_event.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._sent_event.wait(), remaining)
-            except TimeoutError:
-                pass
 
     # --- the Bot API side -----------------------------------------------------------------
     async def call(self, token: str, method: str, params: dict[str, Any]) -> tuple[int, Any]:
