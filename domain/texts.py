@@ -1,4 +1,5 @@
-"""The message catalog: every sentence a person reads lives in `locale/<lang>.toml`.
+"""The message catalog: every sentence a person reads lives in `locale/<lang>.toml`
+(and, for long feature-specific texts such as reports, in `locale/<lang>/*.toml`).
 
 Keys are dotted paths ("send.receipt"); values are `str.format` templates with named fields.
 A missing key or field raises at once, so a typo fails a test rather than a resident.
@@ -41,7 +42,19 @@ def _flatten(prefix: str, node: Mapping[str, Any], out: dict[str, str]) -> None:
 
 @cache
 def load_texts(lang: str = "vi") -> Texts:
-    source = resources.files("domain").joinpath("locale", f"{lang}.toml").read_text("utf-8")
+    locale = resources.files("domain").joinpath("locale")
+    sources = [locale.joinpath(f"{lang}.toml")]
+    extra = locale.joinpath(lang)
+    if extra.is_dir():
+        sources += sorted(
+            (p for p in extra.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name
+        )
     flat: dict[str, str] = {}
-    _flatten("", tomllib.loads(source), flat)
+    for source in sources:
+        part: dict[str, str] = {}
+        _flatten("", tomllib.loads(source.read_text("utf-8")), part)
+        clash = flat.keys() & part.keys()
+        if clash:
+            raise ValueError(f"catalog keys defined twice: {sorted(clash)}")
+        flat.update(part)
     return Texts(flat, lang)

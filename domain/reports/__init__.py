@@ -1,0 +1,1 @@
+"""Documents and digests for the commune office, as pure functions of plain data."""
