@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -88,6 +88,9 @@ class NewQuestion:
     author_name: str | None
     created_at: datetime
     source: str = "chat"
+    cluster_id: int | None = None
+    suggested_category: str | None = None
+    flag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,19 @@ class Question:
     status: QuestionStatus
     created_at: datetime
     source: str
+    cluster_id: int
+    suggested_category: str | None = None
+    flag: str | None = None
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """What the similarity index needs of a stored question: no personal data."""
+
+    id: int
+    text: str
+    category: str
+    cluster_id: int
 
 
 @dataclass
@@ -116,3 +132,54 @@ class ConversationState:
     nonce: int = 0
     data: dict[str, object] = field(default_factory=dict)
     choices: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ClusterRecord:
+    """The office's handling of one distinct request."""
+
+    id: int
+    dialogue_id: int
+    department: str | None
+    answer_due: date | None
+    answer: str | None
+    answered_at: datetime | None
+    answered_by: str | None
+    forwarded_to: str | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    who: str
+    action: str
+    detail: str
+
+
+class DeliveryStatus(StrEnum):
+    HELD = "held"  # waits for the conclusion to be published
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    channel: str
+    chat_id: str
+    kind: str
+    ref: str
+    text: str
+    status: DeliveryStatus
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone to tell about a cluster: who asked or backed, with the code they hold."""
+
+    channel: str
+    chat_id: str
+    receipt_code: str

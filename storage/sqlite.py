@@ -22,11 +22,13 @@ from domain.models import (
     ConversationState,
     Dialogue,
     DialogueSpec,
+    IndexEntry,
     NewQuestion,
     Question,
     QuestionStatus,
     Resident,
 )
+from storage.sqlite_office import OfficeQueries
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -58,7 +60,8 @@ _DIALOGUE_COLUMNS = (
 )
 _QUESTION_COLUMNS = (
     "q.id, q.dialogue_id, d.code, q.receipt_code, q.resident_id, q.category, q.text, q.village, "
-    "q.author_name, q.status, q.created_at, q.source"
+    "q.author_name, q.status, q.created_at, q.source, COALESCE(q.cluster_id, q.id), "
+    "q.suggested_category, q.flag"
 )
 
 
@@ -93,6 +96,9 @@ def _question(row: aiosqlite.Row) -> Question:
         status=QuestionStatus(row[9]),
         created_at=_dt(row[10]),
         source=row[11],
+        cluster_id=row[12],
+        suggested_category=row[13],
+        flag=row[14],
     )
 
 
@@ -109,7 +115,7 @@ def _resident(row: aiosqlite.Row) -> Resident:
     )
 
 
-class SqliteTransaction:
+class SqliteTransaction(OfficeQueries):
     """Queries over one connection; the caller owns BEGIN/COMMIT."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
@@ -289,8 +295,9 @@ class SqliteTransaction:
         async with self._conn.execute(
             """
             INSERT INTO questions (dialogue_id, seq, receipt_code, resident_id, category, text,
-                                   village, author_name, source, status, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   village, author_name, source, status, created_at,
+                                   cluster_id, suggested_category, flag)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 question.dialogue_id,
@@ -304,9 +311,24 @@ class SqliteTransaction:
                 question.source,
                 QuestionStatus.RECEIVED.value,
                 _ts(question.created_at),
+                question.cluster_id,
+                question.suggested_category,
+                question.flag,
             ),
         ) as cur:
             new_id = cur.lastrowid
+        if question.cluster_id is None:
+            await self._conn.execute(
+                "INSERT INTO clusters (id, dialogue_id, updated_at) VALUES (?, ?, ?)",
+                (new_id, question.dialogue_id, _ts(question.created_at)),
+            )
+        else:
+            # A late arrival to a cluster already handled shares its status.
+            await self._conn.execute(
+                "UPDATE questions SET status = (SELECT status FROM questions WHERE id = ?) "
+                "WHERE id = ?",
+                (question.cluster_id, new_id),
+            )
         found = await self._one(
             f"SELECT {_QUESTION_COLUMNS} FROM questions q JOIN dialogues d ON d.id = q.dialogue_id "
             "WHERE q.id = ?",
@@ -330,6 +352,70 @@ class SqliteTransaction:
             (receipt_code,),
         )
         return None if row is None else _question(row)
+
+    async def dialogue_questions(self, dialogue_id: int, after_id: int = 0) -> list[Question]:
+        rows = await self._all(
+            f"SELECT {_QUESTION_COLUMNS} FROM questions q JOIN dialogues d ON d.id = q.dialogue_id "
+            "WHERE q.dialogue_id = ? AND q.id > ? ORDER BY q.id",
+            (dialogue_id, after_id),
+        )
+        return [_question(r) for r in rows]
+
+    async def questions_by_ids(self, ids: list[int]) -> list[Question]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = await self._all(
+            f"SELECT {_QUESTION_COLUMNS} FROM questions q JOIN dialogues d ON d.id = q.dialogue_id "
+            f"WHERE q.id IN ({marks}) ORDER BY q.id",
+            tuple(ids),
+        )
+        return [_question(r) for r in rows]
+
+    async def index_entries(self, dialogue_id: int) -> list[IndexEntry]:
+        rows = await self._all(
+            "SELECT id, text, category, COALESCE(cluster_id, id) FROM questions "
+            "WHERE dialogue_id = ? ORDER BY id",
+            (dialogue_id,),
+        )
+        return [IndexEntry(int(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
+
+    async def add_support(self, question_id: int, resident_id: int, at: datetime) -> bool:
+        async with self._conn.execute(
+            "INSERT OR IGNORE INTO supports (question_id, resident_id, created_at) "
+            "VALUES (?, ?, ?)",
+            (question_id, resident_id, _ts(at)),
+        ) as cur:
+            return cur.rowcount == 1
+
+    async def backers(self, cluster_ids: list[int]) -> dict[int, int]:
+        """People behind each cluster: everyone who asked in it plus everyone who backed it."""
+        if not cluster_ids:
+            return {}
+        marks = ",".join("?" * len(cluster_ids))
+        rows = await self._all(
+            f"""
+            SELECT cluster, COUNT(DISTINCT who) FROM (
+                SELECT COALESCE(q.cluster_id, q.id) AS cluster,
+                       COALESCE('r' || q.resident_id, 'q' || q.id) AS who
+                FROM questions q
+                UNION ALL
+                SELECT COALESCE(q.cluster_id, q.id),
+                       COALESCE('r' || s.resident_id, 's' || s.id)
+                FROM supports s JOIN questions q ON q.id = s.question_id
+            ) WHERE cluster IN ({marks}) GROUP BY cluster
+            """,
+            tuple(cluster_ids),
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    async def supported_by(self, resident_id: int) -> list[Question]:
+        rows = await self._all(
+            f"SELECT {_QUESTION_COLUMNS} FROM supports s JOIN questions q ON q.id = s.question_id "
+            "JOIN dialogues d ON d.id = q.dialogue_id WHERE s.resident_id = ? ORDER BY s.id",
+            (resident_id,),
+        )
+        return [_question(r) for r in rows]
 
     async def category_counts(self) -> list[tuple[str, str, int]]:
         rows = await self._all(
