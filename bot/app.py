@@ -16,8 +16,10 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import office_jobs
 from bot import telegram_channel as tg
 from bot.config import Settings
+from bot.outbox import Outbox, Sender
 from bot.services import Services, open_services, utc_now
 from handlers.engine import Clock
 from storage.base import Store
@@ -27,6 +29,8 @@ log = logging.getLogger(__name__)
 # Enough to keep hundreds of residents' conversations moving at once; each chat stays in order.
 MAX_CONCURRENT_UPDATES = 64
 PRUNE_EVERY = timedelta(hours=6)
+OUTBOX_EVERY = timedelta(seconds=30)
+TICK_EVERY = timedelta(minutes=1)
 
 
 def build_application(
@@ -48,8 +52,14 @@ def build_application(
         app.bot_data["services"] = services
         if register_commands:
             await tg.register_commands(app.bot, services)
+        senders: dict[str, Sender] = {tg.CHANNEL: tg.TelegramSender(app.bot)}
+        app.bot_data["senders"] = senders
+        app.bot_data["outbox"] = Outbox(services.store, services.clock, senders)
         if app.job_queue is not None:
             app.job_queue.run_repeating(prune_processed, interval=PRUNE_EVERY, first=1)
+            # Deliveries left pending by a crash or a network outage go out on the next round.
+            app.job_queue.run_repeating(flush_outbox, interval=OUTBOX_EVERY, first=2)
+            app.job_queue.run_repeating(office_tick, interval=TICK_EVERY, first=5)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
         services: Services | None = app.bot_data.get("services")
@@ -71,11 +81,23 @@ def build_application(
         builder = builder.get_updates_request(get_updates_request)
     app = builder.build()
 
-    private = filters.ChatType.PRIVATE
     app.add_handler(CallbackQueryHandler(tg.on_update))
-    app.add_handler(MessageHandler(private & ~filters.UpdateType.EDITED, tg.on_update))
+    # Private chats: the whole conversation. Groups: only the office's commands (filtered in
+    # telegram_channel.to_inbound).
+    app.add_handler(MessageHandler(~filters.UpdateType.EDITED, tg.on_update))
     app.add_error_handler(tg.on_error)
     return app
+
+
+async def flush_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+    outbox: Outbox = context.bot_data["outbox"]
+    await outbox.flush()
+
+
+async def office_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    done = await office_jobs.tick(tg.services_of(context), context.bot_data["senders"])
+    if done:
+        log.info("office jobs: %s", ", ".join(done))
 
 
 async def prune_processed(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
         default="nguoi-dan-1",
         help="tên người dùng giả lập, để thử nhiều người dân",
     )
+    report = sub.add_parser("report", help="xuất báo cáo tổng hợp (DOCX, XLSX) của một hội nghị")
+    report.add_argument("--dialogue", required=True, help="mã hội nghị, ví dụ BL27")
+    report.add_argument("--out", type=Path, default=Path("."), help="thư mục ghi tệp")
+    report.add_argument(
+        "--public", action="store_true", help="bản công khai: không có thông tin cá nhân"
+    )
     return parser
 
 
@@ -61,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             return _demo(args)
         settings = load_settings(args.config or Path("config.toml"))
+        if args.command == "report":
+            return _report(settings, args.dialogue, args.out, args.public)
         return _run(settings)
     except ConfigError as exc:
         return _fail(exc.key, exc.problem)
@@ -70,8 +78,8 @@ async def _check_token(settings: Settings) -> None:
     """Ask the Bot API who we are before starting, so a bad token is one clear line."""
     from telegram import Bot
 
-    kwargs = {"base_url": settings.telegram.base_url} if settings.telegram.base_url else {}
-    async with Bot(settings.telegram.checked_token(), **kwargs):
+    base_url = settings.telegram.base_url or "https://api.telegram.org/bot"
+    async with Bot(settings.telegram.checked_token(), base_url=base_url):
         pass
 
 
@@ -91,6 +99,44 @@ def _run(settings: Settings) -> int:
     app = build_application(settings)
     # run_polling stops cleanly on SIGINT, SIGTERM and SIGABRT and then runs post_shutdown.
     app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    return 0
+
+
+async def _report_files(
+    settings: Settings, code: str, public: bool
+) -> list[tuple[str, bytes]] | None:
+    from bot.services import open_services
+    from domain.reports.docx_report import render_docx
+    from domain.reports.xlsx_report import render_xlsx
+    from handlers.reporting import build_report
+
+    texts = load_texts()
+    services = await open_services(settings)
+    try:
+        async with services.store.reader() as rd:
+            dialogue = await rd.dialogue_by_code(code.strip().upper())
+            if dialogue is None:
+                return None
+            data = await build_report(rd, settings, texts, dialogue, services.clock(), public)
+    finally:
+        await services.close()
+    suffix = "-cong-khai" if public else ""
+    stamp = data.generated_at.strftime("%Y%m%d")
+    return [
+        (f"bao-cao-{dialogue.code}{suffix}-{stamp}.docx", render_docx(data, texts)),
+        (f"tong-hop-{dialogue.code}{suffix}-{stamp}.xlsx", render_xlsx(data, texts)),
+    ]
+
+
+def _report(settings: Settings, code: str, out: Path, public: bool) -> int:
+    files = asyncio.run(_report_files(settings, code, public))
+    if files is None:
+        print(load_texts()("office.unknown_dialogue", code=code), file=sys.stderr)
+        return EXIT_CONFIG
+    out.mkdir(parents=True, exist_ok=True)
+    for name, content in files:
+        (out / name).write_bytes(content)
+        print(out / name)
     return 0
 
 

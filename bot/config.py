@@ -82,6 +82,37 @@ class LimitsSettings:
 
 
 @dataclass(frozen=True)
+class Department:
+    key: str
+    name: str
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    time: time = time(7, 30)
+    send_empty: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    # "immediately": residents get an answer when it is recorded; "at_conclusion": it is held
+    # until the conference's conclusion is published.
+    notify: str = "immediately"
+    # Default answer deadline for departments: this many days after the collection deadline.
+    due_days: int = 5
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    issuing_body: str = ""
+    parent_body: str = ""
+    place: str = ""
+    signer_title: str = "CHỦ TỊCH"
+    signer_name: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     telegram: TelegramSettings
     storage: StorageSettings
@@ -90,7 +121,23 @@ class Settings:
     limits: LimitsSettings
     categories: tuple[Category, ...]
     dialogues: tuple[DialogueSpec, ...]
+    departments: tuple[Department, ...] = ()
+    digest: DigestSettings = DigestSettings()
+    answers: AnswerSettings = AnswerSettings()
+    report: ReportSettings = ReportSettings()
     source: Path | None = field(default=None, compare=False)
+
+    def department_for(self, category: str) -> Department | None:
+        for dept in self.departments:
+            if category in dept.categories:
+                return dept
+        return None
+
+    def department(self, key: str | None) -> Department | None:
+        for dept in self.departments:
+            if dept.key == key:
+                return dept
+        return None
 
     def category_label(self, key: str) -> str:
         for cat in self.categories:
@@ -171,7 +218,38 @@ def parse_settings(
         seen.add(spec.code)
         dialogues.append(spec)
 
+    departments = _departments(raw.get("departments", []), known)
+    dg = _table(raw, "digest")
+    digest_time = dg.get("time", "07:30")
+    if not isinstance(digest_time, str) or not re.fullmatch(r"\d{1,2}:\d{2}", digest_time):
+        raise ConfigError("digest.time", 'giờ gửi bản tổng hợp dạng "HH:MM", ví dụ "07:30"')
+    hour, minute = (int(x) for x in digest_time.split(":"))
+    if hour > 23 or minute > 59:
+        raise ConfigError("digest.time", "giờ không hợp lệ")
+    send_empty = dg.get("send_empty", False)
+    if not isinstance(send_empty, bool):
+        raise ConfigError("digest.send_empty", "phải là true hoặc false")
+    an = _table(raw, "answers")
+    notify = _str(an, "answers.notify", "notify", "immediately")
+    if notify not in ("immediately", "at_conclusion"):
+        raise ConfigError("answers.notify", 'chỉ nhận "immediately" hoặc "at_conclusion"')
+    due_days = _int(an, "answers.due_days", "due_days", 5)
+    rp = _table(raw, "report")
+    place_default = re.sub(r"^(xã|phường|thị trấn|đặc khu)\s+", "", commune.name, flags=re.I)
+    report = ReportSettings(
+        issuing_body=_str(rp, "report.issuing_body", "issuing_body", "")
+        or f"ỦY BAN NHÂN DÂN {commune.name.upper()}",
+        parent_body=_str(rp, "report.parent_body", "parent_body", ""),
+        place=_str(rp, "report.place", "place", "") or place_default,
+        signer_title=_str(rp, "report.signer_title", "signer_title", "CHỦ TỊCH"),
+        signer_name=_str(rp, "report.signer_name", "signer_name", ""),
+    )
+
     return Settings(
+        departments=departments,
+        digest=DigestSettings(time=time(hour, minute), send_empty=send_empty),
+        answers=AnswerSettings(notify=notify, due_days=due_days),
+        report=report,
         telegram=TelegramSettings(token=token.strip(), base_url=base_url),
         storage=StorageSettings(path=db_path),
         commune=commune,
@@ -254,6 +332,30 @@ def _categories(table: Mapping[str, Any]) -> tuple[Category, ...]:
             raise ConfigError(f"categories.{key}", "phải là tên nhóm vấn đề")
         cats[key] = Category(key, label.strip())
     return tuple(cats.values())
+
+
+def _departments(value: object, known: set[str]) -> tuple[Department, ...]:
+    if not isinstance(value, list):
+        raise ConfigError("departments", "phải là danh sách bảng [[departments]]")
+    out: list[Department] = []
+    for i, item in enumerate(value):
+        where = f"departments[{i}]"
+        if not isinstance(item, Mapping):
+            raise ConfigError(where, "phải là bảng [[departments]]")
+        key = _str(item, f"{where}.key", "key", "").strip()
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", key):
+            raise ConfigError(f"{where}.key", "khóa chỉ gồm chữ thường không dấu, số và _")
+        if any(d.key == key for d in out):
+            raise ConfigError(f"{where}.key", f"khóa {key} bị trùng")
+        name = _str(item, f"{where}.name", "name", "").strip()
+        if not name:
+            raise ConfigError(f"{where}.name", "cần tên phòng, ban")
+        cats = _str_list(item, f"{where}.categories", "categories")
+        for cat in cats:
+            if cat not in known:
+                raise ConfigError(f"{where}.categories", f"nhóm vấn đề {cat!r} chưa được khai báo")
+        out.append(Department(key, name, tuple(cats)))
+    return tuple(out)
 
 
 def _moment(value: object, full: str, tz_name: str, required: bool) -> datetime | None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from bot.config import Settings
 from domain.texts import Texts, load_texts
 from handlers.engine import Clock, Engine
-from handlers.resident import ResidentFlows
+from handlers.router import Router
 from storage.base import Store
 from storage.sqlite import SqliteStore
 
@@ -39,5 +39,5 @@ async def open_services(
         for spec in settings.dialogues:
             await tx.upsert_dialogue(spec, clock())
     texts = load_texts("vi")
-    engine = Engine(store, settings, texts, clock, ResidentFlows())
+    engine = Engine(store, settings, texts, clock, Router())
     return Services(settings=settings, store=store, texts=texts, engine=engine, clock=clock)

@@ -13,11 +13,20 @@ from telegram import (
     BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import BaseUpdateProcessor, ContextTypes
 
+from bot.outbox import Blocked, RetryLater, Transient
 from bot.services import Services
 from bot.textsplit import split_text
 from domain.texts import Texts
@@ -28,8 +37,22 @@ MESSAGE_LIMIT = 4096
 log = logging.getLogger(__name__)
 
 RESIDENT_COMMANDS = ("start", "gui", "cuatoi", "tracuu", "hoinghi", "dulieu", "huy", "help")
-OFFICIAL_COMMANDS = (*RESIDENT_COMMANDS, "thongke")
-ADMIN_COMMANDS = OFFICIAL_COMMANDS
+OFFICIAL_COMMANDS = (
+    *RESIDENT_COMMANDS,
+    "thongke",
+    "tonghop",
+    "baocao",
+    "phancong",
+    "hanxuly",
+    "traloi",
+    "chuyen",
+    "gop",
+    "tach",
+    "nhatky",
+)
+ADMIN_COMMANDS = (*OFFICIAL_COMMANDS, "themcanbo", "themquantri", "xoacanbo", "canbo", "office")
+# What the bot answers in a group chat: the office's tools, nothing of the resident flow.
+GROUP_COMMANDS = frozenset(ADMIN_COMMANDS) - frozenset(RESIDENT_COMMANDS) | {"digest", "report"}
 
 
 def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -55,12 +78,18 @@ def to_inbound(update: Update) -> Inbound | None:
     msg = update.message
     if msg is None or msg.from_user is None:
         return None
+    if msg.chat.type == "channel":
+        return None
     base: dict[str, Any] = {
         "channel": CHANNEL,
         "chat_id": str(msg.chat.id),
         "user_id": str(msg.from_user.id),
         "update_key": key,
     }
+    if msg.chat.type != "private":
+        command = (msg.text or "").strip().split(" ")[0].split("@")[0].lstrip("/").lower()
+        if not (msg.text or "").startswith("/") or command not in GROUP_COMMANDS:
+            return None
     if msg.text is not None:
         return Inbound(kind=Kind.TEXT, text=msg.text, **base)
     # Stickers, photos, voice, location, files, contacts, polls... all get the same polite answer.
@@ -81,19 +110,64 @@ async def send_replies(bot: Any, chat_id: int | str, replies: list[Reply]) -> No
         for i, chunk in enumerate(chunks):
             markup = keyboard(reply) if i == len(chunks) - 1 else None
             await bot.send_message(chat_id=chat_id, text=chunk, reply_markup=markup)
+        for item in reply.attachments:
+            await send_file(bot, chat_id, item.data, item.filename, item.kind, item.caption)
+
+
+async def send_file(
+    bot: Any, chat_id: int | str, data: bytes, filename: str, kind: str, caption: str
+) -> None:
+    upload = InputFile(data, filename=filename)
+    if kind == "photo":
+        await bot.send_photo(chat_id=chat_id, photo=upload, caption=caption or None)
+    else:
+        await bot.send_document(chat_id=chat_id, document=upload, caption=caption or None)
+
+
+class TelegramSender:
+    """The outbox's and the office jobs' way out through Telegram."""
+
+    def __init__(self, bot: Any) -> None:
+        self.bot = bot
+
+    async def send_text(self, chat_id: str, text: str) -> None:
+        try:
+            for chunk in split_text(text, MESSAGE_LIMIT):
+                await self.bot.send_message(chat_id=int(chat_id), text=chunk)
+        except Forbidden as exc:
+            raise Blocked(str(exc)) from exc
+        except RetryAfter as exc:
+            delay = exc.retry_after
+            seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+            raise RetryLater(seconds) from exc
+        except BadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                raise Blocked(str(exc)) from exc
+            raise
+        except (TimedOut, NetworkError) as exc:
+            raise Transient(str(exc)) from exc
+
+    async def send_file(
+        self, chat_id: str, data: bytes, filename: str, kind: str, caption: str
+    ) -> None:
+        await send_file(self.bot, int(chat_id), data, filename, kind, caption)
 
 
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     inbound = to_inbound(update)
     if inbound is None:
         return
-    outcome: Outcome = await services_of(context).engine.handle(inbound)
+    services = services_of(context)
+    outcome: Outcome = await services.engine.handle(inbound)
     chat_id = int(inbound.chat_id)
     sends: list[Awaitable[object]] = [send_replies(context.bot, chat_id, outcome.replies)]
     if update.callback_query is not None:
         # A button press must always be answered, or the phone shows a spinner.
         sends.append(update.callback_query.answer(outcome.toast))
     await asyncio.gather(*sends)
+    outbox = context.bot_data.get("outbox")
+    if outcome.wake_outbox and outbox is not None and context.application.running:
+        context.application.create_task(outbox.flush(), name="outbox")
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,7 +8,7 @@ after the commit: a receipt code is never sent for a question that is not on dis
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -36,9 +36,13 @@ class Turn:
     now: datetime
     state: ConversationState
     resident: Resident | None
+    role: str | None = None  # "official" / "admin", read from config and store on every turn
     replies: list[Reply] = field(default_factory=list)
     toast: str | None = None
     persist: bool = True
+    wake_outbox: bool = False
+    # Slow work (charts, documents) that must not hold the write lock: run after the commit.
+    deferred: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def say(self, text: str) -> None:
         self.replies.append(Reply(text))
@@ -52,12 +56,11 @@ class Turn:
 
     @property
     def is_official(self) -> bool:
-        roles = self.settings.roles
-        return self.inbound.person in roles.officials or self.inbound.person in roles.admins
+        return self.role in ("official", "admin")
 
     @property
     def is_admin(self) -> bool:
-        return self.inbound.person in self.settings.roles.admins
+        return self.role == "admin"
 
 
 def match_choice(text: str, choices: Sequence[tuple[str, str]]) -> str | None:
@@ -109,6 +112,9 @@ class Flows:
     def needs_consent(self, command: str) -> bool:
         raise NotImplementedError
 
+    def bypass_consent(self, turn: Turn) -> bool:
+        return False
+
 
 class Engine:
     def __init__(
@@ -131,13 +137,26 @@ class Engine:
             state = await tx.conversation(inbound.channel, inbound.chat_id)
             if state is None:
                 state = ConversationState(inbound.channel, inbound.chat_id)
-            turn = Turn(tx, inbound, self.settings, self.texts, now, state, resident)
+            role = await self.role_of(tx, inbound.person)
+            turn = Turn(tx, inbound, self.settings, self.texts, now, state, resident, role)
             await self._dispatch(turn)
             consented = turn.resident is not None and turn.resident.consent is Consent.GRANTED
-            # Before consent nothing about the chat is stored but the refusal itself.
-            if turn.persist and consented:
+            # Before consent nothing about a resident's chat is stored but the refusal itself;
+            # staff need their place in office flows kept whether or not they consented.
+            if turn.persist and (consented or turn.role is not None):
                 await tx.save_conversation(turn.state, now)
-        return Outcome(turn.replies, turn.toast)
+        for job in turn.deferred:
+            await job()
+        return Outcome(turn.replies, turn.toast, turn.wake_outbox)
+
+    async def role_of(self, tx: Transaction, person: str) -> str | None:
+        roles = self.settings.roles
+        if person in roles.admins:
+            return "admin"
+        granted = await tx.staff_role(person)
+        if granted is not None:
+            return granted
+        return "official" if person in roles.officials else None
 
     async def _dispatch(self, turn: Turn) -> None:
         inbound, flows = turn.inbound, self.flows
@@ -148,7 +167,8 @@ class Engine:
             command = parse_command(inbound.text)
 
         consented = turn.resident is not None and turn.resident.consent is Consent.GRANTED
-        if not consented and not (command is not None and not flows.needs_consent(command[0])):
+        exempt = command is not None and not flows.needs_consent(command[0])
+        if not consented and not exempt and not flows.bypass_consent(turn):
             await flows.on_unconsented(turn)
             return
 

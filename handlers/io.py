@@ -38,10 +38,21 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file to send with a reply: a chart ("photo") or a report ("document")."""
+
+    filename: str
+    data: bytes
+    kind: str = "document"
+    caption: str = ""
+
+
+@dataclass(frozen=True)
 class Reply:
     text: str
     choices: tuple[Choice, ...] = ()
     nonce: int = 0
+    attachments: tuple[Attachment, ...] = ()
 
     def payload(self, choice: Choice) -> str:
         return encode_payload(self.nonce, choice.key)
@@ -52,6 +63,8 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     # A short note for a button press (Telegram shows it as the callback answer).
     toast: str | None = None
+    # Deliveries were queued for other people: the outbox should run now.
+    wake_outbox: bool = False
 
 
 def encode_payload(nonce: int, key: str) -> str:

@@ -195,8 +195,8 @@ class OfficeQueries:
             new_id = others[0]
             await self._conn.execute(
                 "UPDATE questions SET cluster_id = CASE WHEN id = ? THEN NULL ELSE ? END "
-                "WHERE COALESCE(cluster_id, id) = ?",
-                (new_id, new_id, old),
+                "WHERE COALESCE(cluster_id, id) = ? AND id != ?",
+                (new_id, new_id, old, question_id),
             )
             await self._conn.execute(
                 "INSERT INTO clusters (id, dialogue_id, department, answer_due, answer, "

@@ -50,6 +50,8 @@ class FakeBotApi:
     commands: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     blocked: set[int] = field(default_factory=set)
     pushed_at: dict[int, float] = field(default_factory=dict)
+    # (chat id, "photo" | "document", file name, content)
+    files: list[tuple[int, str, str, bytes]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._update_ids = itertools.count(1)
@@ -233,6 +235,27 @@ class FakeBotApi:
             "text": text,
         }
 
+    async def _file(self, params: dict[str, Any], field_name: str) -> Any:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.blocked:
+            return 403, {"ok": False, "error_code": 403, "description": "Forbidden: blocked"}
+        upload = params.get(field_name)
+        filename, data = upload if isinstance(upload, tuple) else ("?", b"")
+        self.files.append((chat_id, field_name, filename, data))
+        message_id = next(self._message_ids)
+        return {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "from": BOT_USER,
+        }
+
+    async def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
+        return await self._file(params, "photo")
+
+    async def _m_sendDocument(self, params: dict[str, Any]) -> Any:
+        return await self._file(params, "document")
+
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> Any:
         self.answers.append(params)
         return True
@@ -284,6 +307,11 @@ class FakeRequest(BaseRequest):
         token_part, _, api_method = url.rpartition("/")
         token = token_part.rpartition("/bot")[2]
         params = decode_params(request_data.json_parameters if request_data else {})
+        if request_data is not None and request_data.contains_files:
+            for name, part in request_data.multipart_data.items():
+                filename, content = part[0], part[1]
+                raw = content if isinstance(content, bytes) else content.read()
+                params[name] = (filename, raw)
         status, body = await self.api.call(token, api_method, params)
         return status, json.dumps(body).encode()
 

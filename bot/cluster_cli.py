@@ -1,0 +1,147 @@
+"""`python -m bot cluster INPUT.jsonl [--threshold T]`: group questions into clusters offline.
+
+Reads one JSON object per line, `{"id": ..., "text": ..., "category": ...}` (category optional),
+and prints one line per input, in input order: `{"id": ..., "cluster": ..., "category": ...}`.
+`cluster` is the id of the first question of the group; `category` is the one given or, when
+missing, the suggested one.
+
+The input is read twice, line by line: once to check every line, so that a bad line stops the
+run before anything is printed, and once to cluster. Neither pass keeps the texts, so 100,000
+lines fit easily in memory. Reading from standard input ("-") is a single pass: lines are
+checked as they come and output stops at the first bad one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from domain.dedupe import Clusters, suggest_category
+
+EXIT_BAD_INPUT = 2
+
+
+class BadLine(Exception):
+    def __init__(self, number: int, problem: str) -> None:
+        super().__init__(f"dòng {number}: {problem}")
+        self.number = number
+        self.problem = problem
+
+
+def register(subparsers: Any) -> None:
+    """Add the `cluster` sub-command to an argparse sub-parsers object."""
+    parser = subparsers.add_parser(
+        "cluster",
+        help="gộp các câu hỏi trùng nhau trong một tệp JSONL",
+        description=(
+            'Đọc tệp JSONL, mỗi dòng một câu hỏi {"id", "text", "category"}, '
+            'in ra mỗi dòng {"id", "cluster", "category"}.'
+        ),
+    )
+    parser.add_argument("input", metavar="INPUT.jsonl", help="tệp đầu vào, hoặc - để đọc stdin")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="ngưỡng giống nhau 0-100 để coi là trùng (mặc định: theo cấu hình)",
+    )
+
+
+def _parse(number: int, line: str) -> tuple[Any, str, str | None] | None:
+    """(id, text, category) of one line; None for a blank line."""
+    if not line.strip():
+        return None
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise BadLine(number, f"không phải JSON hợp lệ ({exc.msg}, cột {exc.colno})") from None
+    if not isinstance(item, dict):
+        raise BadLine(number, "mỗi dòng phải là một đối tượng JSON {…}")
+    qid = item.get("id")
+    if isinstance(qid, bool) or not isinstance(qid, str | int) or qid == "":
+        raise BadLine(number, 'thiếu "id" hoặc "id" không phải chuỗi hay số nguyên')
+    text = item.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise BadLine(number, 'thiếu "text" hoặc nội dung câu hỏi để trống')
+    category = item.get("category")
+    if category is not None and not isinstance(category, str):
+        raise BadLine(number, '"category" phải là chuỗi')
+    return qid, text, category or None
+
+
+def _key(qid: Any) -> str:
+    # 7 and "7" are different ids in JSON; keep them apart inside the clusters.
+    return f"{type(qid).__name__}:{qid}"
+
+
+def _rows(stream: TextIO) -> Iterator[tuple[int, tuple[Any, str, str | None]]]:
+    seen: set[str] = set()
+    for number, line in enumerate(stream, start=1):
+        row = _parse(number, line)
+        if row is None:
+            continue
+        key = _key(row[0])
+        if key in seen:
+            raise BadLine(number, f"mã câu hỏi {json.dumps(row[0], ensure_ascii=False)} bị trùng")
+        seen.add(key)
+        yield number, row
+
+
+def _cluster(
+    rows: Iterator[tuple[int, tuple[Any, str, str | None]]], threshold: float, out: TextIO
+) -> None:
+    clusters = Clusters(threshold)
+    original: dict[str, Any] = {}  # cluster key → the id as it was written
+    for _, (qid, text, category) in rows:
+        key = _key(qid)
+        cluster = clusters.add(key, text)
+        if cluster == key:
+            original[key] = qid
+        record = {
+            "id": qid,
+            "cluster": original[cluster],
+            "category": category or suggest_category(text),
+        }
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def run(args: argparse.Namespace, threshold_default: float) -> int:
+    """Run `cluster` with parsed arguments; returns the process exit code."""
+    threshold = args.threshold if args.threshold is not None else threshold_default
+    if not 0.0 <= threshold <= 100.0:
+        print(
+            f"Lỗi: ngưỡng phải nằm trong khoảng 0-100 (nhận được {threshold:g}).", file=sys.stderr
+        )
+        return EXIT_BAD_INPUT
+    source = str(args.input)
+    try:
+        if source == "-":
+            _cluster(_rows(sys.stdin), threshold, sys.stdout)
+        else:
+            path = Path(source)
+            with path.open(encoding="utf-8") as fh:
+                for _ in _rows(fh):
+                    pass
+            with path.open(encoding="utf-8") as fh:
+                _cluster(_rows(fh), threshold, sys.stdout)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and keep Python's exit-time flush of
+        # stdout from raising again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except BadLine as exc:
+        print(f"Lỗi ở dòng {exc.number} của {source}: {exc.problem}.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except UnicodeDecodeError:
+        print(f"Lỗi: tệp {source} không phải văn bản UTF-8.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"Lỗi: không mở được tệp {source} ({exc.strerror}).", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0

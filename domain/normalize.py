@@ -1,0 +1,425 @@
+"""Vietnamese text normalisation for matching residents' questions.
+
+Residents type on cheap phones: without diacritics, in teencode ("ko", "dc", "j"), with the
+old or new tone placement ("hoà"/"hòa"), with abbreviations officials use too ("UBND", "BHYT",
+"GCN QSDĐ") and sometimes in decomposed Unicode (NFD) pasted from elsewhere. Two questions can
+only be compared once all of that is folded into one form.
+
+The folded form drops tones and đ on purpose: a resident who types "so do" must meet an official
+who wrote "sổ đỏ". The few collisions this causes ("đất"/"đặt") cost less than missing every
+unaccented message. Where the accents *are* present and matter (telling "tố cáo" from an
+unaccented coincidence) callers can use `pairs`, which keeps each original word next to its
+folded form.
+
+Public API:
+- `canonical_tones(text)`: NFC with one tone placement ("hoà" → "hòa"), for display and keys.
+- `fold(text)`: lower case, no diacritics, đ → d, single spaces (keeps punctuation).
+- `normalize(text)`: folded words with abbreviations and teencode expanded ("ko dc" →
+  "khong duoc", "ubnd" → "uy ban nhan dan", "so do" → "giay chung nhan quyen su dung dat").
+- `tokens(text)`: the content words that carry the request: stop-words dropped and fixed
+  administrative phrases merged into one concept token ("so_do", "ubnd", "bhyt").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+# --- Unicode and tone placement ---------------------------------------------------------------
+
+# The "old" (traditional) style puts the tone of an open oa/oe/uy syllable on the first vowel
+# (hòa, khỏe, thủy), the "new" style on the second (hoà, khoẻ, thuỷ). Both are correct and both
+# are typed; we settle on the traditional one, which the commune's own documents mostly use.
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
+_NEW_STYLE = re.compile(
+    r"(?<![qQ])([oOuU])([aAeEyY])([" + _TONES + r"])(?![\w])",
+)
+
+
+def canonical_tones(text: str) -> str:
+    """NFC text with open oa/oe/uy syllables carrying the tone on the first vowel."""
+    decomposed = unicodedata.normalize("NFD", text)
+    moved = _NEW_STYLE.sub(lambda m: m.group(1) + m.group(3) + m.group(2), decomposed)
+    return unicodedata.normalize("NFC", moved)
+
+
+def _strip_marks(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip diacritics (đ → d) and collapse white space."""
+    return " ".join(_strip_marks(unicodedata.normalize("NFC", text).casefold()).split())
+
+
+# --- splitting into words -----------------------------------------------------------------------
+
+# "1.500.000" and "1,5" are one number; "thon3"/"to5" are a marker and a number.
+_THOUSANDS = re.compile(r"(?<=\d)[.,](?=\d)")
+_THOUSAND_K = re.compile(r"(?<=\d)\s*k\b", re.IGNORECASE)
+_WORD = re.compile(r"\d+(?:/\d+)*|[^\W\d_]+")
+# "khônggggg", "điiii": stretched letters are emphasis, not a different word.
+_STRETCH = re.compile(r"([a-z])\1{2,}")
+
+
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0xC0, 0x1F00):
+        bare = _strip_marks(chr(code))
+        if len(bare) == 1 and bare != chr(code):
+            table[code] = bare
+    return table
+
+
+# One character in, one character out: a folded string lines up with its original, so a word
+# found in one is found at the same place in the other.
+_FOLD = _fold_table()
+
+
+def pairs(text: str) -> list[tuple[str, str]]:
+    """Each word as (original lower-case NFC form, folded form), in order."""
+    prepared = unicodedata.normalize("NFC", text).casefold()
+    prepared = _THOUSAND_K.sub(" nghin", _THOUSANDS.sub("", prepared))
+    folded_all = prepared.translate(_FOLD)
+    out: list[tuple[str, str]] = []
+    for match in _WORD.finditer(prepared):
+        start, end = match.span()
+        folded = folded_all[start:end]
+        if not folded.isascii():  # a letter outside Vietnamese: fold it the slow way
+            folded = _strip_marks(folded)
+        if len(folded) > 2:
+            folded = _STRETCH.sub(r"\1", folded)
+        out.append((match.group(), folded))
+    return out
+
+
+# --- abbreviations, teencode and administrative synonyms ---------------------------------------
+
+
+@dataclass(frozen=True)
+class _Entry:
+    expansion: tuple[str, ...]  # what `normalize` writes
+    concept: str  # one token `tokens` writes instead; "" keeps the expansion's words
+
+
+# Each line: variants separated by "|" (folded, space-separated words), the expansion, and a
+# concept token for phrases long enough that their word count would swamp a comparison (the
+# seven words of "giấy chứng nhận quyền sử dụng đất" are one idea, not seven).
+_TABLE: tuple[tuple[str, str, str], ...] = (
+    # teencode and chat shorthand
+    ("ko|k|kh|khg|hok|hk|hem|khong", "khong", ""),
+    ("dc|dk|duoc|duoc k", "duoc", ""),
+    ("j|ji|gj", "gi", ""),
+    ("ntn|nhu nao|the nao|ra sao", "nhu the nao", ""),
+    ("bn|bao nhiu|bao nhieu", "bao nhieu", ""),
+    ("bh|bg|bgio|bjo|bay gio", "bao gio", ""),
+    ("ng|ngta", "nguoi", ""),
+    ("vs", "voi", ""),
+    ("r|rui", "roi", ""),
+    ("ms", "moi", ""),
+    ("cx|cg|cug", "cung", ""),
+    ("trc", "truoc", ""),
+    ("nc|nuoc", "nuoc", ""),
+    ("mk|mik", "minh", ""),
+    ("bik|bit", "biet", ""),
+    ("dag|dg", "dang", ""),
+    ("xog", "xong", ""),
+    ("lm", "lam", ""),
+    ("ns", "noi", ""),
+    ("sdt", "so dien thoai", ""),
+    # bodies and officials
+    ("ubnd|ub nd|ubnn|uy ban nhan dan|uy ban|ub", "uy ban nhan dan", "ubnd"),
+    ("hdnd|hoi dong nhan dan", "hoi dong nhan dan", "hdnd"),
+    ("mttq|mat tran to quoc|mat tran", "mat tran to quoc", "mttq"),
+    ("ct|chu tich", "chu tich", ""),
+    ("ccb|hoi ccb|cuu chien binh", "cuu chien binh", "ccb"),
+    ("lhpn|hoi phu nu|hpn", "hoi phu nu", "hoi_phu_nu"),
+    ("hnd|hoi nong dan", "hoi nong dan", "hoi_nong_dan"),
+    ("dtn|doan thanh nien|doan tn", "doan thanh nien", "doan_thanh_nien"),
+    ("cong an|cax|cong an xa", "cong an", "cong_an"),
+    ("tnmt|tai nguyen moi truong|tai nguyen va moi truong", "tai nguyen moi truong", "tnmt"),
+    (
+        "ldtbxh|lao dong thuong binh va xa hoi|lao dong thuong binh xa hoi",
+        "lao dong thuong binh xa hoi",
+        "ldtbxh",
+    ),
+    # places
+    ("tdp|to dan pho", "to dan pho", "tdp"),
+    ("huong lo|duong huong lo|hl", "huong lo", "huong_lo"),
+    ("duong lien xa|lien xa", "duong lien xa", "lien_xa"),
+    ("kp|khu pho", "khu pho", "khu_pho"),
+    ("ql|quoc lo", "quoc lo", "quoc_lo"),
+    ("tinh lo", "tinh lo", "tinh_lo"),
+    ("nvh|nha van hoa|nha vh", "nha van hoa", "nha_van_hoa"),
+    ("ntm|nong thon moi", "nong thon moi", "ntm"),
+    # land
+    (
+        "so do|so hong|so do so hong|bia do|so do dat|giay do|gcn|gcnqsdd|gcn qsdd|qsdd"
+        "|giay chung nhan qsdd|giay chung nhan quyen su dung dat|giay chung nhan|giay to dat"
+        "|giay chung nhan quyen su dung dat quyen so huu nha o va tai san khac gan lien voi dat"
+        "|giay chung nhan quyen su dung dat va tai san gan lien voi dat|quyen su dung dat",
+        "giay chung nhan quyen su dung dat",
+        "so_do",
+    ),
+    ("gpmb|giai phong mat bang|giai toa", "giai phong mat bang", "gpmb"),
+    ("tdc|tai dinh cu", "tai dinh cu", "tai_dinh_cu"),
+    ("tach so|tach thua", "tach thua", "tach_thua"),
+    ("chuyen muc dich|chuyen doi muc dich|cmd", "chuyen muc dich su dung dat", "chuyen_muc_dich"),
+    # social policy
+    ("bhyt|the bhyt|bao hiem y te|the bao hiem y te|bh y te", "bao hiem y te", "bhyt"),
+    ("bhxh|bao hiem xa hoi|bh xa hoi", "bao hiem xa hoi", "bhxh"),
+    ("bhtn|bao hiem that nghiep", "bao hiem that nghiep", "bhtn"),
+    ("hgd|ho gia dinh", "ho gia dinh", "ho_gia_dinh"),
+    (
+        "nhcsxh|ngan hang chinh sach xa hoi|ngan hang chinh sach|nh chinh sach",
+        "ngan hang chinh sach xa hoi",
+        "nhcsxh",
+    ),
+    ("csxh|chinh sach xa hoi", "chinh sach xa hoi", "csxh"),
+    ("btxh|bao tro xa hoi", "bao tro xa hoi", "btxh"),
+    ("ncc|nguoi co cong|nguoi co cong voi cach mang", "nguoi co cong", "nguoi_co_cong"),
+    ("nct|nguoi cao tuoi|nguoi gia", "nguoi cao tuoi", "nguoi_cao_tuoi"),
+    ("nkt|nguoi khuyet tat", "nguoi khuyet tat", "nguoi_khuyet_tat"),
+    ("ho ngheo", "ho ngheo", "ho_ngheo"),
+    ("ho can ngheo|can ngheo", "ho can ngheo", "ho_can_ngheo"),
+    ("dtts|dan toc thieu so", "dan toc thieu so", "dtts"),
+    # procedures
+    ("tthc|thu tuc hanh chinh", "thu tuc hanh chinh", "tthc"),
+    ("cccd|can cuoc cong dan|can cuoc|the can cuoc", "can cuoc cong dan", "cccd"),
+    ("cmnd|chung minh nhan dan|chung minh thu|cmt", "chung minh nhan dan", "cmnd"),
+    ("dvc|dich vu cong", "dich vu cong", "dich_vu_cong"),
+    ("vneid", "vneid", "vneid"),
+    ("mot cua|bo phan mot cua|1 cua", "bo phan mot cua", "mot_cua"),
+    ("khai sinh|giay khai sinh", "giay khai sinh", "khai_sinh"),
+    ("gpxd|giay phep xay dung", "giay phep xay dung", "gpxd"),
+    # security and order
+    ("antt|an ninh trat tu", "an ninh trat tu", "antt"),
+    ("atgt|an toan giao thong", "an toan giao thong", "atgt"),
+    ("tnxh|te nan xa hoi", "te nan xa hoi", "te_nan"),
+    ("pccc|phong chay chua chay", "phong chay chua chay", "pccc"),
+    # economy and jobs
+    ("xkld|xuat khau lao dong|di xuat khau lao dong", "xuat khau lao dong", "xkld"),
+    ("htx|hop tac xa", "hop tac xa", "htx"),
+    ("ocop", "ocop", "ocop"),
+    # environment
+    ("vsmt|ve sinh moi truong", "ve sinh moi truong", "vsmt"),
+    ("ont|o nhiem|gay o nhiem|bi o nhiem", "o nhiem", "o_nhiem"),
+    ("mui hoi|mui hoi thoi|hoi thoi|boc mui|boc mui hoi|mui hoi nong nac", "mui hoi", "mui_hoi"),
+    ("xa thai|xa nuoc thai|thai ra", "xa thai", "xa_thai"),
+    # regional words for the same thing
+    ("heo|lon", "lon", ""),
+    ("trai heo|trai lon|trang trai lon|trang trai heo|chuong lon|chuong heo", "trai lon",
+     "trai_lon"),
+    # infrastructure
+    ("btxm|be tong xi mang|be tong hoa|be tong", "be tong", "be_tong"),
+    (
+        "den duong|den chieu sang|den cao ap|den chieu sang cong cong",
+        "den chieu sang",
+        "den_chieu_sang",
+    ),
+    ("nuoc sach|nuoc sinh hoat|nuoc may", "nuoc sach", "nuoc_sach"),
+    ("xuong cap|hu hong|hu hai|hong nang|hu hong nang|hu|nat|hong|nat bet|o ga|o voi|o ga o voi"
+     "|sut lun|lun|lun sut", "xuong cap", "xuong_cap"),
+    ("ngap ung|ngap lut|ngap nuoc|bi ngap|ngap", "ngap ung", "ngap_ung"),
+    ("thoat nuoc|tieu thoat nuoc|cong thoat nuoc|muong thoat nuoc", "thoat nuoc", "thoat_nuoc"),
+    ("tram bien ap|tba|bien ap", "tram bien ap", "tram_bien_ap"),
+    ("can bo|cb|cong chuc|cong chuc xa|can bo xa", "can bo", "can_bo"),
+    ("tro cap|tien tro cap|tro cap xa hoi", "tro cap", "tro_cap"),
+    ("phu cap", "phu cap", "phu_cap"),
+    ("boi thuong|den bu|tien den bu|tien boi thuong|don gia boi thuong|gia den bu"
+     "|gia boi thuong", "boi thuong", "boi_thuong"),
+    ("tuyen duong|con duong|duong xa|doan duong|cac tuyen duong", "duong", ""),
+    ("hem|kiet|ngach|hem nho", "hem", ""),
+    ("dua xe|net po|no po|lang lach|bop coi|boc dau|chay xe toc do cao|lang lach danh vong"
+     "|dua xe trai phep|chay xe lang lach", "dua xe", "dua_xe"),
+    ("tuan tra|di tuan|tuan tra canh gioi|canh gioi", "tuan tra", "tuan_tra"),
+    ("trom|trom cap|mat trom|an trom|bi trom", "trom cap", "trom_cap"),
+    ("chua chay|cuu hoa|xe cuu hoa|xe chua chay", "chua chay", "chua_chay"),
+    ("ong ba gia|ba gia|ong gia|cu gia|nguoi lon tuoi|cac cu", "nguoi cao tuoi", "nguoi_cao_tuoi"),
+    ("con nit|tre con|con em|tre nho|chau nho|tre em", "tre em", "tre_em"),
+    ("mat dien|cup dien|cat dien|dien chap chon|nhay ap|dien yeu|chap chon", "mat dien",
+     "mat_dien"),
+    ("lay loi|lay|bun lay|sinh lay", "lay loi", "lay_loi"),
+    ("karaoke|hat karaoke|loa keo|loa keo keo", "karaoke", "karaoke"),
+    ("dau xe|do xe|dau o to|dau xe o to", "dau xe", "dau_xe"),
+    ("o to|xe hoi|oto|xe o to", "o to", "o_to"),
+    ("loa phat thanh|loa truyen thanh|dai truyen thanh|he thong loa", "loa truyen thanh",
+     "loa_truyen_thanh"),
+    ("dich vu cong truc tuyen|nop truc tuyen|truc tuyen|online|qua mang", "truc tuyen",
+     "truc_tuyen"),
+    ("lua dao|bi lua|lua dao qua mang|gia danh|lua dao qua dien thoai", "lua dao", "lua_dao"),
+    ("ma tuy|choi da|choi ke|thuoc lac|hang da|nghien hut", "ma tuy", "ma_tuy"),
+    ("thuong lai|lai buon", "thuong lai", "thuong_lai"),
+    ("ep gia|mat gia|ban khong co gia|gia bap benh|bap benh|gia re|re", "ep gia", "ep_gia"),
+    ("nong san|san pham nong nghiep|hang nong san", "nong san", "nong_san"),
+    ("phan bon", "phan bon", "phan_bon"),
+    ("hoc nghe|dao tao nghe|day nghe", "dao tao nghe", "dao_tao_nghe"),
+    ("viec lam|cong an viec lam|gioi thieu viec lam", "viec lam", "viec_lam"),
+    ("xuat ngu|bo doi xuat ngu|di bo doi ve|bo doi ve", "xuat ngu", "xuat_ngu"),
+    ("quy hoach treo|dinh quy hoach|vuong quy hoach", "quy hoach treo", "quy_hoach_treo"),
+    ("tho cu|dat o|len tho cu", "dat o", "dat_o"),
+    ("dat ruong|dat lua|dat nong nghiep|ruong", "dat nong nghiep", "dat_nong_nghiep"),
+    ("rac|rac thai|rac sinh hoat", "rac thai", "rac"),
+    ("sat lo|xoi lo|sut lo|lo dat|lo bo|lo vo", "sat lo", "sat_lo"),
+    ("ke|bo ke|ke chong sat lo|ke chong xoi lo", "ke", "ke"),
+    ("binh xet|xet|xet duyet|ra soat", "binh xet", "binh_xet"),
+    ("cham|lau|keo dai|tre hen|qua han|chua co ket qua|cham tre", "cham", "cham"),
+    # requests written in several ways that mean the same
+    ("sua chua|sua|sua lai|sua sang", "sua chua", "sua"),
+    ("xem xet|xem lai|xet lai", "xem xet", ""),
+    ("huong dan|chi dan|chi cach", "huong dan", "huong_dan"),
+    ("nang cap|cai tao|nang cap cai tao|nang cap sua chua", "nang cap", "nang_cap"),
+    ("ho tro|tro giup|giup do", "ho tro", "ho_tro"),
+    ("lap dat|lap|lap them|bo tri them", "lap dat", "lap_dat"),
+    ("thu gom|thu don", "thu gom", "thu_gom"),
+    ("xu ly nghiem|xu ly", "xu ly", "xu_ly"),
+    ("cap doi|cap lai", "cap doi", "cap_doi"),
+)
+
+
+def _build_table() -> tuple[dict[tuple[str, ...], _Entry], int]:
+    table: dict[tuple[str, ...], _Entry] = {}
+    longest = 1
+    for variants, expansion, concept in _TABLE:
+        entry = _Entry(tuple(expansion.split()), concept)
+        # The expansion is a variant of itself, so that rewriting twice changes nothing more.
+        for variant in [expansion, *variants.split("|")]:
+            key = tuple(variant.split())
+            table.setdefault(key, entry)
+            longest = max(longest, len(key))
+    return table, longest
+
+
+_PHRASES, _LONGEST = _build_table()
+
+
+def _sizes_by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, tuple[int, ...]]:
+    """For each first word, the lengths of the phrases starting with it, longest first."""
+    sizes: dict[str, set[int]] = {}
+    for phrase in phrases:
+        sizes.setdefault(phrase[0], set()).add(len(phrase))
+    return {word: tuple(sorted(lens, reverse=True)) for word, lens in sizes.items()}
+
+
+_PHRASE_SIZES = _sizes_by_first_word(_PHRASES)
+
+
+def _rewrite(words: Sequence[str], *, concepts: bool) -> list[str]:
+    """Greedy longest-match rewrite of folded words through the phrase table."""
+    out: list[str] = []
+    i, n = 0, len(words)
+    while i < n:
+        for size in _PHRASE_SIZES.get(words[i], ()):
+            if i + size > n:
+                continue
+            entry = _PHRASES.get(tuple(words[i : i + size]))
+            if entry is not None:
+                if concepts and entry.concept:
+                    out.append(entry.concept)
+                else:
+                    out.extend(entry.expansion)
+                i += size
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+def _expand(text: str) -> list[str]:
+    # Teencode first ("ng cao tuoi" → "nguoi cao tuoi"), so that the phrases it completes are
+    # then recognised as a whole by the second pass.
+    return _rewrite([f for _, f in pairs(text)], concepts=False)
+
+
+def normalize(text: str) -> str:
+    """Folded words with abbreviations, teencode and synonyms written out in full."""
+    return " ".join(_rewrite(_expand(text), concepts=False))
+
+
+# --- stop-words ---------------------------------------------------------------------------------
+
+# Words that say *how* something is asked, not *what*: politeness, question words, the people
+# asking and the body asked. Two questions that differ only in these are the same request.
+# Words whose folded form also spells a content word are left out on purpose ("de" is both "để"
+# and "đê", the dike; "cho" is both "for" and "chợ", the market).
+_STOP_PHRASES_TEXT = """
+de nghi|kien nghi|de xuat|xin|xin hoi|cho hoi|hoi|cho em hoi|cho toi hoi|vui long|xin cam on
+cam on|toi|chung toi|em|anh|chi|ong|ba|bac|chu|co|minh|nha minh|gia dinh toi|a|nhe|oi|voi|nha
+la|cua|va|hoac|thi|ma|nhung|cac|mot so|mot|nay|kia|day|o|tai|ve|viec|van de|noi dung|khong
+duoc|gi|nao|bao gio|khi nao|luc nao|tai sao|vi sao|sao|nhu the nao|lam sao|bao nhieu|the|vay
+cu tri|nguoi dan|nhan dan|ba con|dan|ho dan|cac ho|cac ho dan|phan anh|phan anh ve|mong|muon
+mong muon|quan tam|xem xet|som|can|phai|nen|da|dang|se|roi|chua|con|lai|rat|nhieu|qua|lam
+hien nay|hien|thoi gian|thoi gian qua|thoi gian toi|tinh trang|trinh trang|gay|anh huong
+dia ban|dia phuong|chinh quyen|co quan chuc nang|cac cap|cap tren|nganh chuc nang|uy ban nhan dan
+ubnd|hdnd|xa|cap xa|cap huyen|cap tinh|phuong|thi tran|huyen|tinh|thanh pho|quan|nha nuoc
+duoc|co the|biet|cho biet
+tra loi|giai dap|giai thich|ro|lien quan|doi voi|trong|tren|duoi|tu|toi nay|nam nay
+khac|tiep tuc|kip thoi|dam bao|tao dieu kien|thuan loi|chi dao|yeu cau|nham|de nghi uy ban
+tren dia ban|khu vuc|hien tai|nua|cung|moi|luon|van|tung|tat ca|toan bo|nhu|bi|boi|vi|nen
+nghiem trong|nghiem|dao nay|gan day|giup|giup dan|giup dan voi
+cac tuyen|mot tuyen|nhieu nam|lau nay|lau|van chua|den nay|den nay van
+"""
+_STOP: frozenset[tuple[str, ...]] = frozenset(
+    tuple(phrase.split())
+    for line in _STOP_PHRASES_TEXT.strip().splitlines()
+    for phrase in line.split("|")
+    if phrase.strip()
+)
+_STOP_SIZES = _sizes_by_first_word(_STOP)
+STOP_WORDS: frozenset[str] = frozenset(p[0] for p in _STOP if len(p) == 1)
+"""Single-word stop-words (folded), for rules that must not take them for names."""
+
+
+def _drop_stop(words: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    i, n = 0, len(words)
+    while i < n:
+        for size in _STOP_SIZES.get(words[i], ()):
+            if i + size <= n and tuple(words[i : i + size]) in _STOP:
+                i += size
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+def content_tokens(words: Sequence[str]) -> list[str]:
+    """The content tokens among `concept_words` output (stop-words and stray letters dropped)."""
+    # Single letters left over ("d" for đồng, a stray "v") carry nothing; digits do.
+    return [w for w in _drop_stop(words) if len(w) > 1 or w.isdigit()]
+
+
+def tokens(text: str) -> list[str]:
+    """Content tokens of a question: folded, rewritten to concepts, stop-words dropped."""
+    return content_tokens(concept_words(text))
+
+
+def concept_words(text: str) -> list[str]:
+    """All folded words with phrases merged into concepts, stop-words kept (for entity rules)."""
+    return _rewrite(_expand(text), concepts=True)
+
+
+def contains_phrase(text_pairs: Iterable[tuple[str, str]], phrase: str) -> bool:
+    """Whether `phrase` (written with its diacritics) occurs in the words, accent-aware.
+
+    A word matches when it was typed exactly as in the phrase or typed with no diacritics at all
+    and folds to the same letters: "to cao" counts as "tố cáo", but "tô cao" (built up high)
+    does not.
+    """
+    wanted = [(w, _strip_marks(w)) for w in unicodedata.normalize("NFC", phrase).casefold().split()]
+    words = list(text_pairs)
+    size = len(wanted)
+    for start in range(len(words) - size + 1):
+        for (orig, folded), (want, want_folded) in zip(
+            words[start : start + size], wanted, strict=True
+        ):
+            if folded != want_folded or (orig != want and orig != folded):
+                break
+        else:
+            return True
+    return False

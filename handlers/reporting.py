@@ -1,0 +1,170 @@
+"""Assemble digests and reports from the store into the plain data the renderers format."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from bot.config import Settings
+from domain.models import ClusterRecord, Dialogue, Question
+from domain.reports.data import ClusterSummary, DigestData, QuestionRow, ReportData
+from domain.texts import Texts
+from storage.base import Transaction
+
+
+def default_due(settings: Settings, dialogue: Dialogue) -> date:
+    """The seeds give departments a fixed date a few days after the collection deadline."""
+    local = dialogue.deadline.astimezone(dialogue.tz).date()
+    return local + timedelta(days=settings.answers.due_days)
+
+
+def _summary(
+    settings: Settings,
+    texts: Texts,
+    dialogue: Dialogue,
+    cluster_id: int,
+    members: list[Question],
+    first: Question,
+    record: ClusterRecord | None,
+    backers: int,
+) -> ClusterSummary:
+    villages: list[str] = []
+    for q in members:
+        if q.village and q.village not in villages:
+            villages.append(q.village)
+    department = None
+    if record is not None and record.department:
+        dept = settings.department(record.department)
+        department = dept.name if dept else record.department
+    return ClusterSummary(
+        cluster_id=cluster_id,
+        dialogue_code=dialogue.code,
+        category=first.category,
+        category_label=settings.category_label(first.category),
+        text=first.text,
+        receipt_codes=tuple(q.receipt_code for q in members),
+        askers=len(members),
+        backers=backers,
+        villages=tuple(villages),
+        department=department,
+        answer_due=record.answer_due if record else None,
+        answer=record.answer if record else None,
+        status_label=texts(f"status.{first.status.value}"),
+        forwarded_to=record.forwarded_to if record else None,
+        complaint=any(q.flag == "complaint" for q in members),
+    )
+
+
+async def cluster_summaries(
+    tx: Transaction, settings: Settings, texts: Texts, dialogue: Dialogue, after_id: int = 0
+) -> tuple[list[ClusterSummary], list[Question]]:
+    """Clusters that have questions newer than `after_id` (all with 0), largest first per category.
+
+    Returns the summaries and every question of the dialogue.
+    """
+    questions = await tx.dialogue_questions(dialogue.id)
+    supports = await tx.support_counts(dialogue.id)
+    records = await tx.clusters_of(dialogue.id)
+    by_cluster: dict[int, list[Question]] = defaultdict(list)
+    for q in questions:
+        by_cluster[q.cluster_id].append(q)
+    out: list[ClusterSummary] = []
+    for cluster_id, members in by_cluster.items():
+        fresh = [q for q in members if q.id > after_id]
+        if not fresh:
+            continue
+        backers = sum(supports.get(q.id, 0) for q in members)
+        out.append(
+            _summary(
+                settings,
+                texts,
+                dialogue,
+                cluster_id,
+                fresh,
+                members[0],
+                records.get(cluster_id),
+                backers,
+            )
+        )
+    order = {c.key: i for i, c in enumerate(settings.categories)}
+    out.sort(key=lambda c: (order.get(c.category, 99), -c.people, c.cluster_id))
+    return out, questions
+
+
+async def build_digest(
+    tx: Transaction,
+    settings: Settings,
+    texts: Texts,
+    dialogue: Dialogue,
+    now: datetime,
+    after_id: int = 0,
+    since: datetime | None = None,
+    final: bool = False,
+) -> DigestData:
+    clusters, questions = await cluster_summaries(tx, settings, texts, dialogue, after_id)
+    tz = dialogue.tz
+    return DigestData(
+        commune=settings.commune.name,
+        dialogue_code=dialogue.code,
+        dialogue_title=dialogue.title,
+        deadline=dialogue.deadline.astimezone(tz),
+        since=since.astimezone(tz) if since else None,
+        generated_at=now.astimezone(tz),
+        clusters=tuple(clusters),
+        total_questions=len(questions),
+        final=final,
+    )
+
+
+async def build_report(
+    tx: Transaction,
+    settings: Settings,
+    texts: Texts,
+    dialogue: Dialogue,
+    now: datetime,
+    public: bool,
+) -> ReportData:
+    clusters, questions = await cluster_summaries(tx, settings, texts, dialogue)
+    supports = await tx.support_counts(dialogue.id)
+    records = await tx.clusters_of(dialogue.id)
+    first_code: dict[int, str] = {}
+    for q in questions:
+        first_code.setdefault(q.cluster_id, q.receipt_code)
+    tz = dialogue.tz
+    rows = []
+    for q in questions:
+        record = records.get(q.cluster_id)
+        dept = settings.department(record.department) if record and record.department else None
+        rows.append(
+            QuestionRow(
+                receipt_code=q.receipt_code,
+                dialogue_code=dialogue.code,
+                category_label=settings.category_label(q.category),
+                cluster_code=first_code[q.cluster_id],
+                text=q.text,
+                village=q.village,
+                created_at=q.created_at.astimezone(tz).replace(tzinfo=None),
+                status_label=texts(f"status.{q.status.value}"),
+                department=dept.name if dept else (record.department if record else None),
+                answer=record.answer if record else None,
+                supporters=supports.get(q.id, 0),
+                author_name=None if public else q.author_name,
+                source=q.source,
+            )
+        )
+    rp = settings.report
+    return ReportData(
+        commune=settings.commune.name,
+        issuing_body=rp.issuing_body,
+        parent_body=rp.parent_body or None,
+        place=rp.place,
+        dialogue_code=dialogue.code,
+        dialogue_title=dialogue.title,
+        deadline=dialogue.deadline.astimezone(tz),
+        generated_at=now.astimezone(tz),
+        signer_title=rp.signer_title,
+        signer_name=rp.signer_name or None,
+        clusters=tuple(clusters),
+        questions=tuple(rows),
+        public=public,
+    )

@@ -1,0 +1,56 @@
+"""One Flows object for the engine: office commands and office_* steps go to the office flows,
+everything else to the resident's conversation."""
+
+from __future__ import annotations
+
+from handlers import office
+from handlers.engine import Flows, Turn
+from handlers.office import OfficeFlows
+from handlers.resident import ResidentFlows
+
+
+class Router(Flows):
+    def __init__(self) -> None:
+        self.resident = ResidentFlows()
+        self.office = OfficeFlows()
+
+    def _in_office(self, turn: Turn) -> bool:
+        return turn.state.step.startswith("office_")
+
+    def needs_consent(self, command: str) -> bool:
+        return command not in office.COMMANDS and self.resident.needs_consent(command)
+
+    def bypass_consent(self, turn: Turn) -> bool:
+        # Staff answer office prompts whether or not they agreed to the residents' data notice;
+        # someone whose role was revoked mid-flow is refused there, by the office flows.
+        return self._in_office(turn)
+
+    async def on_unconsented(self, turn: Turn) -> None:
+        await self.resident.on_unconsented(turn)
+
+    async def on_command(self, turn: Turn, command: str, argument: str) -> None:
+        if command in office.COMMANDS:
+            await self.office.on_command(turn, command, argument)
+        else:
+            await self.resident.on_command(turn, command, argument)
+
+    async def on_choice(self, turn: Turn, key: str) -> None:
+        if self._in_office(turn):
+            await self.office.on_choice(turn, key)
+        else:
+            await self.resident.on_choice(turn, key)
+
+    async def on_text(self, turn: Turn, text: str) -> None:
+        if self._in_office(turn):
+            await self.office.on_text(turn, text)
+        else:
+            await self.resident.on_text(turn, text)
+
+    async def on_unsupported(self, turn: Turn) -> None:
+        if self._in_office(turn):
+            turn.say(turn.t("input.unsupported"))
+        else:
+            await self.resident.on_unsupported(turn)
+
+    async def on_stale_choice(self, turn: Turn) -> None:
+        await self.resident.on_stale_choice(turn)

@@ -1,0 +1,134 @@
+"""Similarity, clustering, category suggestion and complaint detection."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from domain.dedupe import (
+    DEFAULT_THRESHOLD,
+    Clusters,
+    SimilarityIndex,
+    features,
+    looks_like_complaint,
+    score,
+    suggest_category,
+)
+
+OFFICIAL = (
+    "Cử tri đề nghị sớm cấp giấy chứng nhận quyền sử dụng đất cho các hộ đã hiến đất làm "
+    "đường ở thôn 3"
+)
+RESIDENT = "nha e hien dat lam duong o thon 3 ma chua dc cap so do"
+
+
+def similar_pair(a: str, b: str) -> float:
+    return score(features(a), features(b))
+
+
+def test_official_summary_matches_resident_teencode() -> None:
+    assert similar_pair(OFFICIAL, RESIDENT) >= DEFAULT_THRESHOLD
+
+
+def test_nfd_and_unaccented_copies_are_duplicates() -> None:
+    text = "Đề nghị nâng cấp Hương lộ 8 đang hư hỏng nặng"
+    assert similar_pair(text, unicodedata.normalize("NFD", text)) >= 99
+    assert similar_pair(text, "de nghi nang cap huong lo 8 dang hu hong nang") >= 99
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Sửa đường thôn Đông", "Sửa đường thôn Tây"),
+        ("Đề nghị nâng cấp Hương lộ 8", "Đề nghị nâng cấp Hương lộ 12"),
+        ("Lắp đèn chiếu sáng đường trục thôn 2", "Sửa mặt đường trục thôn 2 bị lún"),
+        ("Trộm cắp ở xóm 5, xin tăng cường tuần tra", "Trộm cắp ở xóm 9, xin tăng cường tuần tra"),
+        ("Mương thủy lợi xóm Bản Pát bị rò rỉ", "Mương thủy lợi xóm Roỏng Búa bị rò rỉ"),
+    ],
+)
+def test_other_place_or_other_request_is_not_a_duplicate(a: str, b: str) -> None:
+    assert similar_pair(a, b) < DEFAULT_THRESHOLD
+
+
+def test_index_returns_best_first_and_respects_limit_and_category() -> None:
+    index = SimilarityIndex()
+    index.add("a", OFFICIAL, "land")
+    index.add("b", "Sửa đường thôn Tây bị ổ gà", "infrastructure")
+    index.add("c", "Cấp sổ đỏ cho hộ hiến đất làm đường thôn 3", "land")
+    found = index.similar(RESIDENT, limit=3)
+    assert [qid for qid, _ in found][:2] in (["a", "c"], ["c", "a"])
+    assert "b" not in [qid for qid, _ in found]
+    assert index.similar(RESIDENT, limit=1)[0][0] in {"a", "c"}
+    assert index.similar(RESIDENT, category="infrastructure") == []
+    index.remove("a")
+    assert [qid for qid, _ in index.similar(RESIDENT)] == ["c"]
+
+
+def test_clusters_are_stable_and_named_after_first_member() -> None:
+    clusters = Clusters()
+    assert clusters.add("q1", OFFICIAL) == "q1"
+    assert clusters.add("q2", "Sửa đường thôn Tây bị ổ gà") == "q2"
+    assert clusters.add("q3", RESIDENT) == "q1"
+    assert clusters.add("q4", "duong thon tay nhieu o ga qua, xin sua") == "q2"
+    assert clusters.add("q3", "anything") == "q1"  # a known id keeps its cluster
+    assert clusters.members("q1") == ["q1", "q3"]
+
+
+def test_merge_and_split_are_kept_for_later_questions() -> None:
+    clusters = Clusters()
+    clusters.add("q1", OFFICIAL)
+    clusters.add("q2", "Sửa đường thôn Tây bị ổ gà")
+    assert clusters.merge("q1", "q2") == "q1"
+    assert clusters.cluster_of("q2") == "q1"
+    # A later duplicate of q2 follows the office's decision.
+    assert clusters.add("q3", "duong thon tay nhieu o ga qua, xin sua") == "q1"
+    assert clusters.split(["q2", "q3"]) == "q2"
+    assert clusters.members("q2") == ["q2", "q3"]
+    assert clusters.members("q1") == ["q1"]
+    # Splitting the first member off renames what is left after its own first member.
+    clusters.add("q4", RESIDENT)
+    assert clusters.split(["q1"]) == "q1"
+    assert clusters.cluster_of("q4") == "q4"
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("bao giờ cấp sổ đỏ cho dân", "land"),
+        ("nha toi kho ma ko dc vo ho ngheo", "social_policy"),
+        ("làm căn cước công dân ở đâu, thủ tục thế nào", "admin_procedures"),
+        ("duong thon 3 nhieu o ga qua", "infrastructure"),
+        ("trại heo xả thải hôi thối", "environment"),
+        ("toi nao cung co dua xe, trom cap nhieu", "security"),
+        ("lúa bị thương lái ép giá, xin hỗ trợ tiêu thụ nông sản", "economy_jobs"),
+        ("xin chào", "other"),
+    ],
+)
+def test_suggest_category(text: str, category: str) -> None:
+    assert suggest_category(text) == category
+
+
+def test_suggest_category_keeps_to_allowed_categories() -> None:
+    assert suggest_category("bao giờ cấp sổ đỏ", allowed=["security"]) == "other"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tôi làm đơn khiếu nại quyết định thu hồi đất",
+        "toi muon to cao can bo dia chinh nhan hoi lo",
+        "Đơn tố cáo ông trưởng thôn ăn chặn tiền hỗ trợ",
+        "khieu nai viec boi thuong",
+    ],
+)
+def test_complaints_are_recognised(text: str) -> None:
+    assert looks_like_complaint(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Đề nghị sửa đường thôn 3", "Nền nhà tô cao hơn đường", "kien nghi cap so do"],
+)
+def test_ordinary_questions_are_not_complaints(text: str) -> None:
+    assert not looks_like_complaint(text)
