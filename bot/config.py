@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.categories import DEFAULT_CATEGORIES
+from domain.dedupe import DEFAULT_THRESHOLD
 from domain.models import Category, DialogueSpec
 
 TOKEN_ENV = "BOT_TELEGRAM_TOKEN"
@@ -54,11 +55,16 @@ class StorageSettings:
     path: Path = Path("data/doithoai.sqlite3")
 
 
+DEFAULT_RECEPTION = "Bộ phận tiếp công dân, trụ sở UBND xã, trong giờ hành chính các ngày làm việc"
+
+
 @dataclass(frozen=True)
 class CommuneSettings:
     name: str
     timezone: str = "Asia/Ho_Chi_Minh"
     villages: tuple[str, ...] = ()
+    # Where and when complaints and denunciations are received (tiếp công dân).
+    citizen_reception: str = DEFAULT_RECEPTION
 
     @property
     def tz(self) -> ZoneInfo:
@@ -122,6 +128,7 @@ class Settings:
     categories: tuple[Category, ...]
     dialogues: tuple[DialogueSpec, ...]
     departments: tuple[Department, ...] = ()
+    dedupe_threshold: float = 64.0
     digest: DigestSettings = DigestSettings()
     answers: AnswerSettings = AnswerSettings()
     report: ReportSettings = ReportSettings()
@@ -182,7 +189,13 @@ def parse_settings(
     tz_name = _str(cm, "commune.timezone", "timezone", "Asia/Ho_Chi_Minh")
     _zone("commune.timezone", tz_name)
     villages = tuple(_str_list(cm, "commune.villages", "villages"))
-    commune = CommuneSettings(name=name.strip(), timezone=tz_name, villages=villages)
+    reception = _str(cm, "commune.citizen_reception", "citizen_reception", DEFAULT_RECEPTION)
+    commune = CommuneSettings(
+        name=name.strip(),
+        timezone=tz_name,
+        villages=villages,
+        citizen_reception=reception.strip() or DEFAULT_RECEPTION,
+    )
 
     rl = _table(raw, "roles")
     roles = RolesSettings(
@@ -245,7 +258,15 @@ def parse_settings(
         signer_name=_str(rp, "report.signer_name", "signer_name", ""),
     )
 
+    dd = _table(raw, "dedupe")
+    threshold = dd.get("threshold", DEFAULT_THRESHOLD)
+    if not isinstance(threshold, int | float) or isinstance(threshold, bool):
+        raise ConfigError("dedupe.threshold", "phải là số từ 0 đến 100")
+    if not 0 < threshold <= 100:
+        raise ConfigError("dedupe.threshold", "phải là số từ 0 đến 100")
+
     return Settings(
+        dedupe_threshold=float(threshold),
         departments=departments,
         digest=DigestSettings(time=time(hour, minute), send_empty=send_empty),
         answers=AnswerSettings(notify=notify, due_days=due_days),

@@ -16,6 +16,7 @@ from bot.config import Settings
 from domain.models import Consent, ConversationState, Resident
 from domain.textnorm import fold
 from domain.texts import Texts
+from handlers.duplicates import DuplicateFinder
 from handlers.io import Choice, Inbound, Kind, Outcome, Reply, decode_payload
 from storage.base import Store, Transaction
 
@@ -37,6 +38,7 @@ class Turn:
     state: ConversationState
     resident: Resident | None
     role: str | None = None  # "official" / "admin", read from config and store on every turn
+    finder: DuplicateFinder = field(default_factory=DuplicateFinder)
     replies: list[Reply] = field(default_factory=list)
     toast: str | None = None
     persist: bool = True
@@ -118,8 +120,15 @@ class Flows:
 
 class Engine:
     def __init__(
-        self, store: Store, settings: Settings, texts: Texts, clock: Clock, flows: Flows
+        self,
+        store: Store,
+        settings: Settings,
+        texts: Texts,
+        clock: Clock,
+        flows: Flows,
+        finder: DuplicateFinder | None = None,
     ) -> None:
+        self.finder = finder or DuplicateFinder(settings.dedupe_threshold)
         self.store = store
         self.settings = settings
         self.texts = texts
@@ -138,7 +147,9 @@ class Engine:
             if state is None:
                 state = ConversationState(inbound.channel, inbound.chat_id)
             role = await self.role_of(tx, inbound.person)
-            turn = Turn(tx, inbound, self.settings, self.texts, now, state, resident, role)
+            turn = Turn(
+                tx, inbound, self.settings, self.texts, now, state, resident, role, self.finder
+            )
             await self._dispatch(turn)
             consented = turn.resident is not None and turn.resident.consent is Consent.GRANTED
             # Before consent nothing about a resident's chat is stored but the refusal itself;

@@ -1,7 +1,8 @@
 """The resident's conversation: consent, menu, sending a question, my questions, my data.
 
 Steps (state.step): menu · offer_draft · pick_dialogue · pick_category · write_text ·
-pick_village · write_name · preview · my_data · confirm_forget.
+complaint_notice · pick_similar · pick_village · write_name · preview · my_data ·
+confirm_forget.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo
 
+from domain.categories import OTHER
+from domain.dedupe import looks_like_complaint, suggest_category
 from domain.models import Consent, Dialogue, NewQuestion, Question
 from domain.timefmt import fmt_date, fmt_datetime
 from handlers.engine import Flows, Turn, match_choice, parse_command
@@ -18,6 +21,8 @@ MENU, OFFER_DRAFT = "menu", "offer_draft"
 PICK_DIALOGUE, PICK_CATEGORY, WRITE_TEXT = "pick_dialogue", "pick_category", "write_text"
 PICK_VILLAGE, WRITE_NAME, PREVIEW = "pick_village", "write_name", "preview"
 MY_DATA, CONFIRM_FORGET = "my_data", "confirm_forget"
+COMPLAINT, PICK_SIMILAR = "complaint_notice", "pick_similar"
+SIMILAR_SHOWN = 3
 
 RECEIPT_RE = re.compile(r"^\s*([A-Za-z0-9]{2,10})\s*-\s*(\d{1,6})\s*$")
 
@@ -121,6 +126,17 @@ class ResidentFlows(Flows):
         elif step == PICK_CATEGORY:
             turn.state.data["category"] = key
             await self._after_category(turn)
+        elif step == COMPLAINT:
+            if key == "go":
+                turn.state.data["flag"] = "complaint"
+                await self._offer_similar(turn)
+            else:
+                await self.show_menu(turn, turn.t("send.cancelled"))
+        elif step == PICK_SIMILAR:
+            if key == "own":
+                await self._ask_village(turn)
+            else:
+                await self._back(turn, int(key[1:]))
         elif step == PICK_VILLAGE:
             turn.state.data["village"] = turn.settings.commune.villages[int(key)]
             await self._ask_name(turn)
@@ -294,7 +310,7 @@ class ResidentFlows(Flows):
         if isinstance(text, str):
             problem = self._text_problem(turn, text)
             if problem is None:
-                await self._ask_village(turn)
+                await self._after_text(turn)
                 return
             await self._ask_text(turn, problem)
             return
@@ -330,7 +346,73 @@ class ResidentFlows(Flows):
             turn.state.data.pop("editing")
             await self._preview(turn)
         else:
+            await self._after_text(turn)
+
+    async def _after_text(self, turn: Turn) -> None:
+        text = str(turn.state.data["text"])
+        if looks_like_complaint(text):
+            # Complaints go to the citizen reception by law; the resident is told where, and
+            # may still send the text as a question, flagged for the office.
+            turn.ask(
+                COMPLAINT,
+                turn.t("send.complaint", reception=turn.settings.commune.citizen_reception),
+                [
+                    Choice("go", turn.t("send.complaint_go")),
+                    Choice("cancel", turn.t("send.cancel")),
+                ],
+            )
+            return
+        await self._offer_similar(turn)
+
+    async def _offer_similar(self, turn: Turn) -> None:
+        dialogue = await self._current_dialogue(turn)
+        assert dialogue is not None and turn.resident is not None
+        text = str(turn.state.data["text"])
+        found = await turn.finder.similar(turn.tx, dialogue.id, text, limit=SIMILAR_SHOWN * 3)
+        by_id = {q.id: q for q in await turn.tx.questions_by_ids([qid for qid, _ in found])}
+        shown: list[Question] = []
+        clusters: set[int] = set()
+        for qid, _ in found:
+            q = by_id.get(qid)
+            # One line per cluster, and never the resident's own questions.
+            if q is None or q.resident_id == turn.resident.id or q.cluster_id in clusters:
+                continue
+            shown.append(q)
+            clusters.add(q.cluster_id)
+            if len(shown) == SIMILAR_SHOWN:
+                break
+        if not shown:
             await self._ask_village(turn)
+            return
+        people = await turn.tx.backers([q.cluster_id for q in shown])
+        lines = [
+            turn.t(
+                "send.similar_line",
+                n=i,
+                text=snippet(q.text, 200),
+                people=people.get(q.cluster_id, 1),
+            )
+            for i, q in enumerate(shown, start=1)
+        ]
+        choices = [
+            Choice(f"b{q.id}", turn.t("send.back_this", n=i)) for i, q in enumerate(shown, start=1)
+        ]
+        choices.append(Choice("own", turn.t("send.own")))
+        turn.ask(PICK_SIMILAR, turn.t("send.similar", lines="\n".join(lines)), choices)
+
+    async def _back(self, turn: Turn, question_id: int) -> None:
+        dialogue = await self._current_dialogue(turn)
+        if dialogue is None or not dialogue.is_open(turn.now):
+            await self.show_menu(turn, await self._closed_notice(turn, dialogue))
+            return
+        assert turn.resident is not None
+        found = await turn.tx.questions_by_ids([question_id])
+        if not found:
+            await self.show_menu(turn)
+            return
+        new = await turn.tx.add_support(question_id, turn.resident.id, turn.now)
+        key = "send.backed" if new else "send.already_backed"
+        await self.show_menu(turn, turn.t(key, code=found[0].receipt_code))
 
     async def _ask_village(self, turn: Turn, lead: str = "") -> None:
         villages = turn.settings.commune.villages
@@ -374,17 +456,33 @@ class ResidentFlows(Flows):
             village=data.get("village") or turn.t("common.not_given"),
             name=data.get("name") or turn.t("common.not_given"),
         )
-        turn.ask(
-            PREVIEW,
-            _lead(lead) + text,
-            [
-                Choice("confirm", turn.t("send.confirm")),
-                Choice("edit", turn.t("send.edit")),
-                Choice("cancel", turn.t("send.cancel")),
-            ],
-        )
+        choices = [
+            Choice("confirm", turn.t("send.confirm")),
+            Choice("edit", turn.t("send.edit")),
+            Choice("cancel", turn.t("send.cancel")),
+        ]
+        suggestion = self._suggestion(turn, dialogue)
+        if suggestion is not None:
+            # Only offered: the resident's own choice of category is never overridden.
+            label = turn.settings.category_label(suggestion)
+            choices.insert(1, Choice("suggest", turn.t("send.use_suggestion", category=label)))
+        turn.ask(PREVIEW, _lead(lead) + text, choices)
+
+    def _suggestion(self, turn: Turn, dialogue: Dialogue) -> str | None:
+        if turn.state.data.get("category") != OTHER:
+            return None
+        allowed = [c for c in dialogue.categories if c != OTHER]
+        suggested = suggest_category(str(turn.state.data.get("text", "")), allowed)
+        return suggested if suggested in allowed else None
 
     async def _preview_choice(self, turn: Turn, key: str) -> None:
+        if key == "suggest":
+            dialogue = await self._current_dialogue(turn)
+            suggestion = self._suggestion(turn, dialogue) if dialogue else None
+            if suggestion is not None:
+                turn.state.data["category"] = suggestion
+            await self._preview(turn)
+            return
         if key == "edit":
             turn.state.data["editing"] = True
             await self._ask_text(turn, turn.t("send.current_text", text=turn.state.data["text"]))
@@ -401,17 +499,28 @@ class ResidentFlows(Flows):
         data = turn.state.data
         village = data.get("village")
         name = data.get("name")
+        text, category = str(data["text"]), str(data["category"])
+        flag = data.get("flag")
         question = await turn.tx.add_question(
             NewQuestion(
                 dialogue_id=dialogue.id,
                 resident_id=turn.resident.id,
-                category=str(data["category"]),
-                text=str(data["text"]),
+                category=category,
+                text=text,
                 village=village if isinstance(village, str) else None,
                 author_name=name if isinstance(name, str) else None,
                 created_at=turn.now,
+                cluster_id=await turn.finder.cluster_for(turn.tx, dialogue.id, text),
+                suggested_category=self._suggestion(turn, dialogue),
+                flag=flag if isinstance(flag, str) else None,
             )
         )
+        finder = turn.finder
+
+        async def index_it() -> None:
+            finder.added(dialogue.id, question.id, text, category)
+
+        turn.deferred.append(index_it)
         await turn.tx.update_profile(
             turn.resident.id,
             village if isinstance(village, str) else turn.resident.village,
@@ -495,16 +604,24 @@ class ResidentFlows(Flows):
     async def show_mine(self, turn: Turn) -> None:
         assert turn.resident is not None
         questions = await turn.tx.questions_of_resident(turn.resident.id)
-        if not questions:
+        backed = await turn.tx.supported_by(turn.resident.id)
+        if not questions and not backed:
             await self.show_menu(turn, turn.t("mine.none"))
             return
         tz = turn.settings.commune.timezone
-        shown = questions[-MAX_LISTED:]
-        lines = [self._status_line(turn, q, tz) for q in shown]
-        head = turn.t("mine.head", count=len(questions))
-        if len(questions) > len(shown):
-            head += "\n" + turn.t("mine.only_recent", shown=len(shown))
-        await self.show_menu(turn, head + "\n\n" + "\n\n".join(lines))
+        parts = []
+        if questions:
+            shown = questions[-MAX_LISTED:]
+            head = turn.t("mine.head", count=len(questions))
+            if len(questions) > len(shown):
+                head += "\n" + turn.t("mine.only_recent", shown=len(shown))
+            parts.append(head + "\n\n" + "\n\n".join(self._status_line(turn, q, tz) for q in shown))
+        if backed:
+            lines = [self._status_line(turn, q, tz) for q in backed[-MAX_LISTED:]]
+            parts.append(
+                turn.t("mine.backed_head", count=len(backed)) + "\n\n" + "\n\n".join(lines)
+            )
+        await self.show_menu(turn, "\n\n".join(parts))
 
     async def lookup(self, turn: Turn, argument: str) -> None:
         found = RECEIPT_RE.match(argument)
@@ -516,7 +633,10 @@ class ResidentFlows(Flows):
         mine = (
             question is not None
             and turn.resident is not None
-            and question.resident_id == turn.resident.id
+            and (
+                question.resident_id == turn.resident.id
+                or question.id in {q.id for q in await turn.tx.supported_by(turn.resident.id)}
+            )
         )
         # Someone else's code answers exactly like an unknown one: nothing about it leaks.
         if question is None or not mine:

@@ -372,11 +372,11 @@ class SqliteTransaction(OfficeQueries):
         )
         return [_question(r) for r in rows]
 
-    async def index_entries(self, dialogue_id: int) -> list[IndexEntry]:
+    async def index_entries(self, dialogue_id: int, after_id: int = 0) -> list[IndexEntry]:
         rows = await self._all(
             "SELECT id, text, category, COALESCE(cluster_id, id) FROM questions "
-            "WHERE dialogue_id = ? ORDER BY id",
-            (dialogue_id,),
+            "WHERE dialogue_id = ? AND id > ? ORDER BY id",
+            (dialogue_id, after_id),
         )
         return [IndexEntry(int(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
 
