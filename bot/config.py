@@ -50,6 +50,27 @@ class TelegramSettings:
         return self.token
 
 
+ZALO_TOKEN_ENV = "BOT_ZALO_TOKEN"
+ZALO_BASE_URL = "https://bot-api.zaloplatforms.com"
+
+
+@dataclass(frozen=True)
+class ZaloSettings:
+    token: str = ""
+    base_url: str = ZALO_BASE_URL
+    mode: str = "polling"  # or "webhook"
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    # Zalo publishes no rate limits the way Telegram does: messages per second, all chats.
+    per_second: float = 10.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.token)
+
+
 @dataclass(frozen=True)
 class StorageSettings:
     path: Path = Path("data/doithoai.sqlite3")
@@ -132,6 +153,7 @@ class Settings:
     digest: DigestSettings = DigestSettings()
     answers: AnswerSettings = AnswerSettings()
     report: ReportSettings = ReportSettings()
+    zalo: ZaloSettings = ZaloSettings()
     source: Path | None = field(default=None, compare=False)
 
     def department_for(self, category: str) -> Department | None:
@@ -265,7 +287,27 @@ def parse_settings(
     if not 0 < threshold <= 100:
         raise ConfigError("dedupe.threshold", "phải là số từ 0 đến 100")
 
+    zl = _table(raw, "zalo")
+    zalo = ZaloSettings(
+        token=(env.get(ZALO_TOKEN_ENV) or _str(zl, "zalo.token", "token", "")).strip(),
+        base_url=_str(zl, "zalo.base_url", "base_url", ZALO_BASE_URL).rstrip("/"),
+        mode=_str(zl, "zalo.mode", "mode", "polling"),
+        webhook_url=_str(zl, "zalo.webhook_url", "webhook_url", ""),
+        webhook_secret=_str(zl, "zalo.webhook_secret", "webhook_secret", ""),
+        listen=_str(zl, "zalo.listen", "listen", "127.0.0.1"),
+        port=_int(zl, "zalo.port", "port", 8443),
+        per_second=float(_int(zl, "zalo.per_second", "per_second", 10)),
+    )
+    if zalo.mode not in ("polling", "webhook"):
+        raise ConfigError("zalo.mode", "chỉ nhận \"polling\" hoặc \"webhook\"")
+    if zalo.enabled and zalo.mode == "webhook":
+        if not zalo.webhook_url.startswith("https://"):
+            raise ConfigError("zalo.webhook_url", "cần địa chỉ https:// công khai của bot")
+        if not 8 <= len(zalo.webhook_secret) <= 256:
+            raise ConfigError("zalo.webhook_secret", "cần chuỗi bí mật dài 8 đến 256 ký tự")
+
     return Settings(
+        zalo=zalo,
         dedupe_threshold=float(threshold),
         departments=departments,
         digest=DigestSettings(time=time(hour, minute), send_empty=send_empty),
