@@ -56,6 +56,8 @@ class Dialogue:
     timezone: str
     categories: tuple[str, ...]
     closed: bool
+    overrides: tuple[str, ...] = ()
+    complex: bool = False
 
     @property
     def tz(self) -> ZoneInfo:
@@ -76,6 +78,8 @@ class Resident:
     consent_at: datetime
     village: str | None
     name: str | None
+    notices: bool = True
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -183,3 +187,49 @@ class Recipient:
     channel: str
     chat_id: str
     receipt_code: str
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a notice goes to. Only residents who agreed and did not turn notices off."""
+
+    kind: str  # "all" | "villages" | "askers" | "not_asked"
+    villages: tuple[str, ...] = ()
+    dialogue_code: str | None = None
+
+    def to_json(self) -> str:
+        import json
+
+        return json.dumps(
+            {"kind": self.kind, "villages": list(self.villages), "dialogue": self.dialogue_code},
+            ensure_ascii=False,
+        )
+
+    @staticmethod
+    def from_json(raw: str) -> Audience:
+        import json
+
+        data = json.loads(raw)
+        return Audience(data["kind"], tuple(data.get("villages") or ()), data.get("dialogue"))
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    id: int
+    text: str
+    audience: Audience
+    send_at: datetime
+    status: str  # scheduled | sending | done | cancelled
+    created_by: str
+    progress_chat: str | None
+    progress_msg: str | None
+    recipients: int
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    dialogue_id: int
+    text: str
+    recorded_by: str
+    recorded_at: datetime
+    published_at: datetime | None

@@ -28,6 +28,7 @@ from domain.models import (
     QuestionStatus,
     Resident,
 )
+from storage.sqlite_admin import AdminQueries
 from storage.sqlite_office import OfficeQueries
 
 BUSY_TIMEOUT_MS = 5000
@@ -50,13 +51,31 @@ def _dt(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
+def _opt_ts(moment: object) -> str | None:
+    return None if moment is None else _ts(moment)  # type: ignore[arg-type]
+
+
+def _spec_values(spec: DialogueSpec) -> dict[str, object]:
+    return {
+        "title": spec.title,
+        "host": spec.host,
+        "audience": spec.audience,
+        "deadline": _ts(spec.deadline),
+        "meeting_at": None if spec.meeting_at is None else _ts(spec.meeting_at),
+        "meeting_note": spec.meeting_note,
+        "location": spec.location,
+        "timezone": spec.timezone,
+        "categories": json.dumps(list(spec.categories)),
+    }
+
+
 def _opt_dt(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
 _DIALOGUE_COLUMNS = (
     "id, code, title, host, audience, deadline, meeting_at, meeting_note, location, timezone, "
-    "categories, closed"
+    "categories, closed, overrides, complex"
 )
 _QUESTION_COLUMNS = (
     "q.id, q.dialogue_id, d.code, q.receipt_code, q.resident_id, q.category, q.text, q.village, "
@@ -79,6 +98,8 @@ def _dialogue(row: aiosqlite.Row) -> Dialogue:
         timezone=row[9],
         categories=tuple(json.loads(row[10])),
         closed=bool(row[11]),
+        overrides=tuple(json.loads(row[12])),
+        complex=bool(row[13]),
     )
 
 
@@ -112,10 +133,12 @@ def _resident(row: aiosqlite.Row) -> Resident:
         consent_at=_dt(row[5]),
         village=row[6],
         name=row[7],
+        notices=bool(row[8]),
+        active=bool(row[9]),
     )
 
 
-class SqliteTransaction(OfficeQueries):
+class SqliteTransaction(OfficeQueries, AdminQueries):
     """Queries over one connection; the caller owns BEGIN/COMMIT."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
@@ -131,38 +154,62 @@ class SqliteTransaction(OfficeQueries):
 
     # Dialogues -------------------------------------------------------------------------------
     async def upsert_dialogue(self, spec: DialogueSpec, at: datetime) -> Dialogue:
-        # Only the dialogue's own fields change; its questions and receipt counter are untouched.
-        await self._conn.execute(
-            """
-            INSERT INTO dialogues (code, title, host, audience, deadline, meeting_at,
-                                   meeting_note, location, timezone, categories,
-                                   created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (code) DO UPDATE SET
-                title = excluded.title, host = excluded.host, audience = excluded.audience,
-                deadline = excluded.deadline, meeting_at = excluded.meeting_at,
-                meeting_note = excluded.meeting_note, location = excluded.location,
-                timezone = excluded.timezone, categories = excluded.categories,
-                updated_at = excluded.updated_at
-            """,
-            (
-                spec.code,
-                spec.title,
-                spec.host,
-                spec.audience,
-                _ts(spec.deadline),
-                None if spec.meeting_at is None else _ts(spec.meeting_at),
-                spec.meeting_note,
-                spec.location,
-                spec.timezone,
-                json.dumps(list(spec.categories)),
-                _ts(at),
-                _ts(at),
-            ),
-        )
+        """Create or update a dialogue from the config.
+
+        Fields an admin changed in the chat or on the command line (`overrides`) keep the
+        admin's value; questions and the receipt counter are never touched.
+        """
+        existing = await self.dialogue_by_code(spec.code)
+        values = _spec_values(spec)
+        if existing is None:
+            await self._conn.execute(
+                "INSERT INTO dialogues (code, title, host, audience, deadline, meeting_at, "
+                "meeting_note, location, timezone, categories, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (spec.code, *values.values(), _ts(at), _ts(at)),
+            )
+        else:
+            kept = set(existing.overrides)
+            changes = {k: v for k, v in values.items() if k not in kept}
+            if changes:
+                assignments = ", ".join(f"{k} = ?" for k in changes)
+                await self._conn.execute(
+                    f"UPDATE dialogues SET {assignments}, updated_at = ? WHERE id = ?",
+                    (*changes.values(), _ts(at), existing.id),
+                )
         found = await self.dialogue_by_code(spec.code)
         assert found is not None
         return found
+
+    async def admin_update_dialogue(
+        self, code: str, changes: dict[str, object], at: datetime
+    ) -> Dialogue | None:
+        """Change fields by an admin's hand; the config will not set them again."""
+        existing = await self.dialogue_by_code(code)
+        if existing is None:
+            return None
+        columns = {
+            "title": str,
+            "host": str,
+            "audience": str,
+            "deadline": _ts,
+            "meeting_at": _opt_ts,
+            "meeting_note": str,
+            "location": str,
+            "closed": int,
+            "complex": int,
+        }
+        values: dict[str, object] = {}
+        for key, value in changes.items():
+            convert = columns[key]
+            values[key] = convert(value)  # type: ignore[operator]
+        overrides = sorted(set(existing.overrides) | (set(values) - {"closed", "complex"}))
+        assignments = ", ".join(f"{k} = ?" for k in values)
+        await self._conn.execute(
+            f"UPDATE dialogues SET {assignments}, overrides = ?, updated_at = ? WHERE id = ?",
+            (*values.values(), json.dumps(overrides), _ts(at), existing.id),
+        )
+        return await self.dialogue_by_code(code)
 
     async def dialogues(self) -> list[Dialogue]:
         rows = await self._all(f"SELECT {_DIALOGUE_COLUMNS} FROM dialogues ORDER BY deadline, id")
@@ -175,8 +222,8 @@ class SqliteTransaction(OfficeQueries):
     # Residents -------------------------------------------------------------------------------
     async def resident(self, channel: str, chat_id: str) -> Resident | None:
         row = await self._one(
-            "SELECT id, channel, chat_id, user_id, consent, consent_at, village, name "
-            "FROM residents WHERE channel = ? AND chat_id = ?",
+            "SELECT id, channel, chat_id, user_id, consent, consent_at, village, name, notices, "
+            "active FROM residents WHERE channel = ? AND chat_id = ?",
             (channel, chat_id),
         )
         return None if row is None else _resident(row)

@@ -45,7 +45,9 @@ CREATE TABLE deliveries (
     kind        TEXT NOT NULL,
     ref         TEXT NOT NULL,
     text        TEXT NOT NULL,
-    status      TEXT NOT NULL CHECK (status IN ('held', 'pending', 'sent', 'failed', 'blocked')),
+    status      TEXT NOT NULL CHECK (
+        status IN ('held', 'pending', 'sent', 'failed', 'blocked', 'cancelled')
+    ),
     attempts    INTEGER NOT NULL DEFAULT 0,
     created_at  TEXT NOT NULL,
     sent_at     TEXT,
