@@ -16,8 +16,9 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import office_jobs
+from bot import admin_jobs, office_jobs
 from bot import telegram_channel as tg
+from bot.admin_jobs import BroadcastProgress
 from bot.config import Settings
 from bot.outbox import Outbox, Sender
 from bot.services import Services, open_services, utc_now
@@ -54,7 +55,15 @@ def build_application(
             await tg.register_commands(app.bot, services)
         senders: dict[str, Sender] = {tg.CHANNEL: tg.TelegramSender(app.bot)}
         app.bot_data["senders"] = senders
-        app.bot_data["outbox"] = Outbox(services.store, services.clock, senders)
+        progress = BroadcastProgress(services, app.bot)
+        app.bot_data["progress"] = progress
+        app.bot_data["outbox"] = Outbox(
+            services.store,
+            services.clock,
+            senders,
+            per_second={tg.CHANNEL: settings.reminders.per_second},
+            on_progress=progress.update,
+        )
         if app.job_queue is not None:
             app.job_queue.run_repeating(prune_processed, interval=PRUNE_EVERY, first=1)
             # Deliveries left pending by a crash or a network outage go out on the next round.
@@ -95,9 +104,25 @@ async def flush_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def office_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    done = await office_jobs.tick(tg.services_of(context), context.bot_data["senders"])
+    done = await run_tick(tg.services_of(context), context.bot_data["senders"])
     if done:
-        log.info("office jobs: %s", ", ".join(done))
+        log.info("scheduled: %s", ", ".join(done))
+        outbox: Outbox = context.bot_data["outbox"]
+        context.application.create_task(outbox.flush(), name="outbox")
+
+
+async def run_tick(services: Services, senders: dict[str, Sender]) -> list[str]:
+    """Everything time-driven, decided from the database: safe to run at any moment."""
+    now = services.clock()
+    done = await admin_jobs.start_due_broadcasts(services, now)
+    done += await admin_jobs.plan_reminders(services, now)
+    done += await office_jobs.tick(services, senders)
+    local = now.astimezone(services.settings.commune.tz)
+    chat = await office_jobs.office_chat(services, tg.CHANNEL)
+    sender = senders.get(tg.CHANNEL)
+    if chat and sender and local.time() >= services.settings.digest.time:
+        done += await admin_jobs.remind_office(services, sender, chat, now)
+    return done
 
 
 async def prune_processed(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -131,6 +131,16 @@ class AnswerSettings:
 
 
 @dataclass(frozen=True)
+class ReminderSettings:
+    # Days before the collection deadline to remind subscribers who have not asked yet.
+    deadline_days: tuple[int, ...] = (3, 1)
+    # Days before the meeting to send its time and place to every subscriber.
+    meeting_days: tuple[int, ...] = (7, 1)
+    # Messages per second for broadcasts on Telegram (its limit is about 30).
+    per_second: float = 25.0
+
+
+@dataclass(frozen=True)
 class ReportSettings:
     issuing_body: str = ""
     parent_body: str = ""
@@ -154,6 +164,7 @@ class Settings:
     answers: AnswerSettings = AnswerSettings()
     report: ReportSettings = ReportSettings()
     zalo: ZaloSettings = ZaloSettings()
+    reminders: ReminderSettings = ReminderSettings()
     source: Path | None = field(default=None, compare=False)
 
     def department_for(self, category: str) -> Department | None:
@@ -299,14 +310,24 @@ def parse_settings(
         per_second=float(_int(zl, "zalo.per_second", "per_second", 10)),
     )
     if zalo.mode not in ("polling", "webhook"):
-        raise ConfigError("zalo.mode", "chỉ nhận \"polling\" hoặc \"webhook\"")
+        raise ConfigError("zalo.mode", 'chỉ nhận "polling" hoặc "webhook"')
     if zalo.enabled and zalo.mode == "webhook":
         if not zalo.webhook_url.startswith("https://"):
             raise ConfigError("zalo.webhook_url", "cần địa chỉ https:// công khai của bot")
         if not 8 <= len(zalo.webhook_secret) <= 256:
             raise ConfigError("zalo.webhook_secret", "cần chuỗi bí mật dài 8 đến 256 ký tự")
 
+    rm = _table(raw, "reminders")
+    reminders = ReminderSettings(
+        deadline_days=_days(rm, "deadline_days", (3, 1)),
+        meeting_days=_days(rm, "meeting_days", (7, 1)),
+        per_second=float(_int(rm, "reminders.per_second", "per_second", 25)),
+    )
+    if not 1 <= reminders.per_second <= 30:
+        raise ConfigError("reminders.per_second", "Telegram cho phép tối đa khoảng 30 tin/giây")
+
     return Settings(
+        reminders=reminders,
         zalo=zalo,
         dedupe_threshold=float(threshold),
         departments=departments,
@@ -395,6 +416,15 @@ def _categories(table: Mapping[str, Any]) -> tuple[Category, ...]:
             raise ConfigError(f"categories.{key}", "phải là tên nhóm vấn đề")
         cats[key] = Category(key, label.strip())
     return tuple(cats.values())
+
+
+def _days(table: Mapping[str, Any], key: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    value = table.get(key, list(default))
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 60 for v in value
+    ):
+        raise ConfigError(f"reminders.{key}", "phải là danh sách số ngày từ 1 đến 60")
+    return tuple(sorted(set(value), reverse=True))
 
 
 def _departments(value: object, known: set[str]) -> tuple[Department, ...]:

@@ -1,23 +1,28 @@
 """Durable delivery of messages sent outside a conversation (answers, notices, conclusions).
 
-Each message is a row written before it is sent; the row is marked after the channel accepts it.
-A crash between the two can repeat at most the one message in flight; nothing is skipped.
+Each message is a row written before it is sent; the row is marked right after the channel
+accepts it. Sends go one at a time, so a crash can repeat at most the one message that was in
+flight, and a restart skips no one. Each channel is paced by its own limit; a RetryAfter from
+the channel pauses that channel for as long as it asks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from domain.models import DeliveryStatus
+from domain.models import Delivery, DeliveryStatus
 from handlers.engine import Clock
 from storage.base import Store
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-BATCH = 50
+MAX_RETRY_AFTER_WAITS = 10
+BATCH = 100
 
 
 class Blocked(Exception):
@@ -42,18 +47,40 @@ class Sender(Protocol):
     ) -> None: ...
 
 
+class Pacer:
+    """Spaces sends `1 / per_second` apart; `pause` holds everything back after a 429."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        now = time.monotonic()
+        slot = max(now, self._next)
+        self._next = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    def pause(self, seconds: float) -> None:
+        self._next = max(self._next, time.monotonic() + seconds)
+
+
 class Outbox:
     def __init__(
         self,
         store: Store,
         clock: Clock,
         senders: dict[str, Sender],
-        per_second: float = 25.0,
+        per_second: dict[str, float] | None = None,
+        on_progress: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
         self.senders = senders
-        self.interval = 1.0 / per_second
+        rates = per_second or {}
+        self.pacers = {channel: Pacer(rates.get(channel, 25.0)) for channel in senders}
+        self.on_progress = on_progress
+        self.retry_afters = 0
         self._lock = asyncio.Lock()
 
     async def flush(self) -> int:
@@ -66,33 +93,46 @@ class Outbox:
                 async with self.store.reader() as rd:
                     batch = [d for d in await rd.due_deliveries(BATCH) if d.channel in self.senders]
                 if not batch:
-                    return sent
+                    break
                 for delivery in batch:
-                    status = await self._send_one(delivery.channel, delivery.chat_id, delivery.text)
-                    async with self.store.transaction() as tx:
-                        if status is None:
-                            attempts = await tx.retry_later(delivery.id, "transient")
-                            if attempts >= MAX_ATTEMPTS:
-                                await tx.mark_delivery(
-                                    delivery.id, DeliveryStatus.FAILED, self.clock(), "transient"
-                                )
-                        else:
-                            await tx.mark_delivery(delivery.id, status, self.clock())
-                    if status is DeliveryStatus.SENT:
+                    if await self._deliver(delivery):
                         sent += 1
-                    await asyncio.sleep(self.interval)
+                if self.on_progress is not None:
+                    await self.on_progress()
+        if self.on_progress is not None:
+            await self.on_progress()
+        return sent
 
-    async def _send_one(self, channel: str, chat_id: str, text: str) -> DeliveryStatus | None:
-        sender = self.senders[channel]
-        for _ in range(MAX_ATTEMPTS):
+    async def _deliver(self, delivery: Delivery) -> bool:
+        status = await self._send_one(delivery)
+        async with self.store.transaction() as tx:
+            if status is None:
+                attempts = await tx.retry_later(delivery.id, "transient")
+                if attempts >= MAX_ATTEMPTS:
+                    await tx.mark_delivery(
+                        delivery.id, DeliveryStatus.FAILED, self.clock(), "transient"
+                    )
+            else:
+                await tx.mark_delivery(delivery.id, status, self.clock())
+                if status is DeliveryStatus.BLOCKED:
+                    # Not retried again, by this or any later notice.
+                    await tx.deactivate(delivery.channel, delivery.chat_id)
+        return status is DeliveryStatus.SENT
+
+    async def _send_one(self, delivery: Delivery) -> DeliveryStatus | None:
+        sender = self.senders[delivery.channel]
+        pacer = self.pacers[delivery.channel]
+        for _ in range(MAX_RETRY_AFTER_WAITS):
+            await pacer.wait()
             try:
-                await sender.send_text(chat_id, text)
+                await sender.send_text(delivery.chat_id, delivery.text)
                 return DeliveryStatus.SENT
             except Blocked:
                 return DeliveryStatus.BLOCKED
             except RetryLater as wait:
-                await asyncio.sleep(wait.seconds)
+                self.retry_afters += 1
+                pacer.pause(wait.seconds)
             except Transient:
-                log.warning("delivery to %s:%s failed, will retry", channel, chat_id)
+                log.warning("delivery %s failed, will retry", delivery.id)
                 return None
         return None

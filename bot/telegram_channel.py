@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Awaitable
 from typing import Any, cast
 
@@ -25,6 +26,7 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.ext import BaseUpdateProcessor, ContextTypes
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.outbox import Blocked, RetryLater, Transient
 from bot.services import Services
@@ -36,7 +38,19 @@ CHANNEL = "telegram"
 MESSAGE_LIMIT = 4096
 log = logging.getLogger(__name__)
 
-RESIDENT_COMMANDS = ("start", "gui", "cuatoi", "tracuu", "hoinghi", "dulieu", "huy", "help")
+RESIDENT_COMMANDS = (
+    "start",
+    "gui",
+    "cuatoi",
+    "tracuu",
+    "hoinghi",
+    "thon",
+    "tatthongbao",
+    "batthongbao",
+    "dulieu",
+    "huy",
+    "help",
+)
 OFFICIAL_COMMANDS = (
     *RESIDENT_COMMANDS,
     "thongke",
@@ -49,8 +63,23 @@ OFFICIAL_COMMANDS = (
     "gop",
     "tach",
     "nhatky",
+    "dshoinghi",
 )
-ADMIN_COMMANDS = (*OFFICIAL_COMMANDS, "themcanbo", "themquantri", "xoacanbo", "canbo", "office")
+ADMIN_COMMANDS = (
+    *OFFICIAL_COMMANDS,
+    "thongbao",
+    "ketluan",
+    "hannhan",
+    "lichhop",
+    "diadiem",
+    "donghoinghi",
+    "phuctap",
+    "themcanbo",
+    "themquantri",
+    "xoacanbo",
+    "canbo",
+    "office",
+)
 # What the bot answers in a group chat: the office's tools, nothing of the resident flow.
 GROUP_COMMANDS = frozenset(ADMIN_COMMANDS) - frozenset(RESIDENT_COMMANDS) | {"digest", "report"}
 
@@ -137,7 +166,10 @@ class TelegramSender:
         except Forbidden as exc:
             raise Blocked(str(exc)) from exc
         except RetryAfter as exc:
-            delay = exc.retry_after
+            with warnings.catch_warnings():
+                # PTB 22 warns that retry_after becomes a timedelta; both forms are handled.
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                delay = exc.retry_after
             seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
             raise RetryLater(seconds) from exc
         except BadRequest as exc:

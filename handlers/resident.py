@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from domain.categories import OTHER
 from domain.dedupe import looks_like_complaint, suggest_category
 from domain.models import Consent, Dialogue, NewQuestion, Question
+from domain.textnorm import fold
 from domain.timefmt import fmt_date, fmt_datetime
 from handlers.engine import Flows, Turn, match_choice, parse_command
 from handlers.io import Choice, Kind, Reply
@@ -22,6 +23,20 @@ PICK_DIALOGUE, PICK_CATEGORY, WRITE_TEXT = "pick_dialogue", "pick_category", "wr
 PICK_VILLAGE, WRITE_NAME, PREVIEW = "pick_village", "write_name", "preview"
 MY_DATA, CONFIRM_FORGET = "my_data", "confirm_forget"
 COMPLAINT, PICK_SIMILAR = "complaint_notice", "pick_similar"
+HOME_VILLAGE = "home_village"
+# What people type to stop notices, folded (no diacritics, lower case).
+STOP_WORDS = frozenset(
+    {
+        "stop",
+        "dung",
+        "dung lai",
+        "tat thong bao",
+        "huy dang ky",
+        "ngung nhan thong bao",
+        "khong nhan thong bao",
+        "dung gui",
+    }
+)
 SIMILAR_SHOWN = 3
 
 RECEIPT_RE = re.compile(r"^\s*([A-Za-z0-9]{2,10})\s*-\s*(\d{1,6})\s*$")
@@ -107,6 +122,12 @@ class ResidentFlows(Flows):
             await self.lookup(turn, argument)
         elif command == "thongke":
             await self.show_statistics(turn)
+        elif command in ("tatthongbao", "stop"):
+            await self.set_notices(turn, False)
+        elif command == "batthongbao":
+            await self.set_notices(turn, True)
+        elif command == "thon":
+            await self._ask_home_village(turn)
         else:
             await self.reprompt(turn, turn.t("input.unknown_command", command=command))
 
@@ -140,6 +161,11 @@ class ResidentFlows(Flows):
         elif step == PICK_VILLAGE:
             turn.state.data["village"] = turn.settings.commune.villages[int(key)]
             await self._ask_name(turn)
+        elif step == HOME_VILLAGE:
+            assert turn.resident is not None
+            village = turn.settings.commune.villages[int(key)]
+            await turn.tx.update_profile(turn.resident.id, village, turn.resident.name)
+            await self.show_menu(turn, turn.t("notices.village_set", village=village))
         elif step == WRITE_NAME:
             turn.state.data["name"] = None
             await self._preview(turn)
@@ -213,6 +239,9 @@ class ResidentFlows(Flows):
             await self.show_menu(turn, turn.t("help.text"))
 
     async def _menu_text(self, turn: Turn, text: str) -> None:
+        if fold(text).strip(" .!") in STOP_WORDS:
+            await self.set_notices(turn, False)
+            return
         if RECEIPT_RE.match(text):
             await self.lookup(turn, text)
             return
@@ -644,6 +673,24 @@ class ResidentFlows(Flows):
             return
         await self.show_menu(
             turn, self._status_line(turn, question, turn.settings.commune.timezone)
+        )
+
+    # --- notices -------------------------------------------------------------------------
+
+    async def set_notices(self, turn: Turn, on: bool) -> None:
+        assert turn.resident is not None
+        await turn.tx.set_notices(turn.resident.id, on)
+        await self.show_menu(turn, turn.t("notices.on" if on else "notices.off"))
+
+    async def _ask_home_village(self, turn: Turn) -> None:
+        villages = turn.settings.commune.villages
+        if not villages:
+            await self.show_menu(turn, turn.t("notices.no_villages"))
+            return
+        turn.ask(
+            HOME_VILLAGE,
+            turn.t("notices.pick_village"),
+            [Choice(str(i), name) for i, name in enumerate(villages)],
         )
 
     # --- personal data -------------------------------------------------------------------

@@ -3,7 +3,8 @@ everything else to the resident's conversation."""
 
 from __future__ import annotations
 
-from handlers import office
+from handlers import admin, office
+from handlers.admin import AdminFlows
 from handlers.engine import Flows, Turn
 from handlers.office import OfficeFlows
 from handlers.resident import ResidentFlows
@@ -13,12 +14,14 @@ class Router(Flows):
     def __init__(self) -> None:
         self.resident = ResidentFlows()
         self.office = OfficeFlows()
+        self.admin = AdminFlows()
 
     def _in_office(self, turn: Turn) -> bool:
-        return turn.state.step.startswith("office_")
+        return turn.state.step.startswith(("office_", "admin_"))
 
     def needs_consent(self, command: str) -> bool:
-        return command not in office.COMMANDS and self.resident.needs_consent(command)
+        staff = office.COMMANDS | admin.COMMANDS
+        return command not in staff and self.resident.needs_consent(command)
 
     def bypass_consent(self, turn: Turn) -> bool:
         # Staff answer office prompts whether or not they agreed to the residents' data notice;
@@ -31,17 +34,23 @@ class Router(Flows):
     async def on_command(self, turn: Turn, command: str, argument: str) -> None:
         if command in office.COMMANDS:
             await self.office.on_command(turn, command, argument)
+        elif command in admin.COMMANDS:
+            await self.admin.on_command(turn, command, argument)
         else:
             await self.resident.on_command(turn, command, argument)
 
     async def on_choice(self, turn: Turn, key: str) -> None:
-        if self._in_office(turn):
+        if turn.state.step.startswith("admin_"):
+            await self.admin.on_choice(turn, key)
+        elif self._in_office(turn):
             await self.office.on_choice(turn, key)
         else:
             await self.resident.on_choice(turn, key)
 
     async def on_text(self, turn: Turn, text: str) -> None:
-        if self._in_office(turn):
+        if turn.state.step.startswith("admin_"):
+            await self.admin.on_text(turn, text)
+        elif self._in_office(turn):
             await self.office.on_text(turn, text)
         else:
             await self.resident.on_text(turn, text)

@@ -12,7 +12,7 @@ import contextlib
 import itertools
 import json
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -52,6 +52,9 @@ class FakeBotApi:
     pushed_at: dict[int, float] = field(default_factory=dict)
     # (chat id, "photo" | "document", file name, content)
     files: list[tuple[int, str, str, bytes]] = field(default_factory=list)
+    edits: list[tuple[int, int, str]] = field(default_factory=list)
+    rate_limit: int | None = None  # messages per second before answering 429
+    too_many: int = 0
 
     def __post_init__(self) -> None:
         self._update_ids = itertools.count(1)
@@ -61,6 +64,7 @@ class FakeBotApi:
         self._new_update = asyncio.Event()
         self._sent_event = asyncio.Event()
         self.by_chat: dict[int, list[Sent]] = defaultdict(list)
+        self._recent: deque[float] = deque()
 
     # --- residents' side -----------------------------------------------------------------
     def _user(self, chat_id: int) -> dict[str, Any]:
@@ -206,6 +210,9 @@ class FakeBotApi:
         return self.updates[:limit]
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
+        throttled = self._throttled()
+        if throttled is not None:
+            return throttled
         chat_id = int(params["chat_id"])
         if chat_id in self.blocked:
             return 403, {
@@ -262,6 +269,33 @@ class FakeBotApi:
 
     async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
         return True
+
+    async def _m_editMessageText(self, params: dict[str, Any]) -> Any:
+        self.edits.append((int(params["chat_id"]), int(params["message_id"]), params["text"]))
+        return {
+            "message_id": int(params["message_id"]),
+            "date": int(time.time()),
+            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            "text": params["text"],
+        }
+
+    def _throttled(self) -> tuple[int, Any] | None:
+        """Answer 429 past `rate_limit` messages in the last second, as Telegram does."""
+        if self.rate_limit is None:
+            return None
+        now = time.monotonic()
+        while self._recent and now - self._recent[0] > 1.0:
+            self._recent.popleft()
+        if len(self._recent) >= self.rate_limit:
+            self.too_many += 1
+            return 429, {
+                "ok": False,
+                "error_code": 429,
+                "description": "Too Many Requests: retry after 1",
+                "parameters": {"retry_after": 1},
+            }
+        self._recent.append(now)
+        return None
 
 
 def decode_params(raw: dict[str, str]) -> dict[str, Any]:
