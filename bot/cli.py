@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import cluster_cli
+from bot import cluster_cli, dialogue_cli
 from bot.config import ConfigError, Settings, StorageSettings, load_settings
 from domain.dedupe import DEFAULT_THRESHOLD
 from domain.texts import load_texts
@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         help="tên người dùng giả lập, để thử nhiều người dân",
     )
     cluster_cli.register(sub)
+    dialogue_cli.register(sub)
     report = sub.add_parser("report", help="xuất báo cáo tổng hợp (DOCX, XLSX) của một hội nghị")
     report.add_argument("--dialogue", required=True, help="mã hội nghị, ví dụ BL27")
     report.add_argument("--out", type=Path, default=Path("."), help="thư mục ghi tệp")
@@ -75,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             threshold = load_settings(config).dedupe_threshold if config.exists() else None
             return cluster_cli.run(args, threshold or DEFAULT_THRESHOLD)
         settings = load_settings(args.config or Path("config.toml"))
+        if args.command == "dialogue":
+            return dialogue_cli.run(args, settings)
         if args.command == "report":
             return _report(settings, args.dialogue, args.out, args.public)
         return _run(settings)

@@ -14,10 +14,7 @@ from datetime import datetime
 from bot.outbox import Sender
 from bot.services import Services
 from domain.models import Dialogue
-from domain.reports.chart import render_chart
 from domain.reports.digest import format_digest, format_empty_digest
-from domain.reports.docx_report import render_docx
-from domain.reports.xlsx_report import render_xlsx
 from handlers.reporting import build_digest, build_report
 
 log = logging.getLogger(__name__)
@@ -42,6 +39,11 @@ async def send_digest(
     final: bool,
 ) -> bool:
     """Send what is new since the last digest (everything, for the final one)."""
+    # Imported when used: matplotlib and python-docx take seconds to import.
+    from domain.reports.chart import render_chart
+    from domain.reports.docx_report import render_docx
+    from domain.reports.xlsx_report import render_xlsx
+
     texts, settings = services.texts, services.settings
     async with services.store.reader() as rd:
         last_id = int(await rd.kv_get(f"digest:last_id:{dialogue.code}") or 0)

@@ -12,11 +12,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from domain.models import DeliveryStatus, Dialogue, Question
-from domain.reports.chart import render_chart
 from domain.reports.data import ReportData
 from domain.reports.digest import format_digest, format_empty_digest
-from domain.reports.docx_report import render_docx
-from domain.reports.xlsx_report import render_xlsx
 from domain.timefmt import fmt_datetime
 from handlers.engine import Turn
 from handlers.io import Attachment, Choice, Reply
@@ -179,6 +176,8 @@ class OfficeFlows:
         turn.state.step, turn.state.choices, turn.state.data = "menu", [], {}
 
         async def render() -> None:
+            from domain.reports.chart import render_chart  # matplotlib: imported when used
+
             for data in datas:
                 if not data.clusters:
                     turn.say(format_empty_digest(data, turn.t))
@@ -580,6 +579,9 @@ def fmt_date_plain(day: date) -> str:
 
 
 async def report_reply(turn: Turn, data: ReportData, dialogue: Dialogue) -> Reply:
+    from domain.reports.docx_report import render_docx
+    from domain.reports.xlsx_report import render_xlsx
+
     docx = await asyncio.to_thread(render_docx, data, turn.t)
     xlsx = await asyncio.to_thread(render_xlsx, data, turn.t)
     suffix = "-cong-khai" if data.public else ""

@@ -254,3 +254,49 @@ async def test_office_is_reminded_of_overdue_answers(admin: Harness) -> None:
     group = "\n".join(admin.api.texts(-100777))
     assert "quá hạn" in group and "BL26-0002" in group
     assert not any(d.startswith("overdue") for d in await tick(admin))  # once a day
+
+
+def test_dialogue_command_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[storage]\n"
+        f'path = "{(tmp_path / "cli.sqlite3").as_posix()}"\n'
+        '[commune]\nname = "xã Bình Lư"\n'
+        '[[dialogues]]\ncode = "BL26"\ntitle = "Hội nghị"\n'
+        "deadline = 2026-12-15T17:00:00+07:00\n",
+        encoding="utf-8",
+    )
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", "--config", str(config), "dialogue", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    added = cli(
+        "add",
+        "--code",
+        "tn27",
+        "--title",
+        "Đối thoại với thanh niên",
+        "--deadline",
+        "20/03/2027 17:00",
+        "--location",
+        "Hội trường xã",
+    )
+    assert added.returncode == 0, added.stderr
+    changed = cli("set", "BL26", "--meeting-at", "28/12/2026 08:00", "--complex")
+    assert changed.returncode == 0, changed.stderr
+    assert cli("close", "TN27").returncode == 0
+    listing = cli("list")
+    assert listing.returncode == 0
+    assert "TN27\tđóng" in listing.stdout and "họp 08:00 ngày 28/12/2026" in listing.stdout
+    assert "kết luận 19/01/2027" in listing.stdout
+    bad = cli("set", "BL26", "--deadline", "ngày mai")
+    assert bad.returncode == 2 and "--deadline" in bad.stderr and "Traceback" not in bad.stderr
+    assert cli("set", "XX", "--location", "Sân bóng").returncode == 2
