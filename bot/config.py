@@ -99,6 +99,8 @@ class RolesSettings:
     admins: frozenset[str] = frozenset()
     officials: frozenset[str] = frozenset()
     office_chat_id: int | None = None
+    # Village heads and mass-organisation officers who type in paper forms.
+    collectors: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,7 @@ def parse_settings(
         admins=frozenset(_people(rl, "admins")),
         officials=frozenset(_people(rl, "officials")),
         office_chat_id=_opt_int(rl, "roles.office_chat_id", "office_chat_id"),
+        collectors=frozenset(_people(rl, "collectors")),
     )
 
     lm = _table(raw, "limits")

@@ -95,6 +95,8 @@ class NewQuestion:
     cluster_id: int | None = None
     suggested_category: str | None = None
     flag: str | None = None
+    entered_by: str | None = None  # who typed it in for the resident (paper, proxy)
+    import_key: str | None = None
 
 
 @dataclass(frozen=True)

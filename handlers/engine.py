@@ -61,6 +61,10 @@ class Turn:
         return self.role in ("official", "admin")
 
     @property
+    def can_enter_paper(self) -> bool:
+        return self.role in ("official", "admin", "collector")
+
+    @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
@@ -167,7 +171,9 @@ class Engine:
         granted = await tx.staff_role(person)
         if granted is not None:
             return granted
-        return "official" if person in roles.officials else None
+        if person in roles.officials:
+            return "official"
+        return "collector" if person in roles.collectors else None
 
     async def _dispatch(self, turn: Turn) -> None:
         inbound, flows = turn.inbound, self.flows

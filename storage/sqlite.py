@@ -343,8 +343,8 @@ class SqliteTransaction(OfficeQueries, AdminQueries):
             """
             INSERT INTO questions (dialogue_id, seq, receipt_code, resident_id, category, text,
                                    village, author_name, source, status, created_at,
-                                   cluster_id, suggested_category, flag)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                   cluster_id, suggested_category, flag, entered_by, import_key)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
                 question.dialogue_id,
@@ -361,6 +361,8 @@ class SqliteTransaction(OfficeQueries, AdminQueries):
                 question.cluster_id,
                 question.suggested_category,
                 question.flag,
+                question.entered_by,
+                question.import_key,
             ),
         ) as cur:
             new_id = cur.lastrowid
@@ -407,6 +409,9 @@ class SqliteTransaction(OfficeQueries, AdminQueries):
             (dialogue_id, after_id),
         )
         return [_question(r) for r in rows]
+
+    async def has_import_key(self, key: str) -> bool:
+        return await self._one("SELECT 1 FROM questions WHERE import_key = ?", (key,)) is not None
 
     async def questions_by_ids(self, ids: list[int]) -> list[Question]:
         if not ids:
