@@ -65,6 +65,7 @@ OFFICIAL_COMMANDS = (
     "nhatky",
     "dshoinghi",
 )
+COLLECTOR_COMMANDS = (*RESIDENT_COMMANDS, "nhapphieu")
 ADMIN_COMMANDS = (
     *OFFICIAL_COMMANDS,
     "thongbao",
@@ -224,6 +225,9 @@ async def register_commands(bot: Any, services: Services) -> None:
     await bot.set_my_commands(commands(RESIDENT_COMMANDS), scope=BotCommandScopeDefault())
     roles = services.settings.roles
     staff: dict[int, tuple[str, ...]] = {}
+    for person in roles.collectors:
+        if person.startswith(f"{CHANNEL}:"):
+            staff[int(person.split(":", 1)[1])] = COLLECTOR_COMMANDS
     for person in roles.officials:
         if person.startswith(f"{CHANNEL}:"):
             staff[int(person.split(":", 1)[1])] = OFFICIAL_COMMANDS

@@ -42,7 +42,7 @@ SIMILAR_SHOWN = 3
 RECEIPT_RE = re.compile(r"^\s*([A-Za-z0-9]{2,10})\s*-\s*(\d{1,6})\s*$")
 
 # Commands that work before the data notice is agreed to: staff tools, which store nothing.
-NO_CONSENT_COMMANDS = frozenset({"thongke"})
+NO_CONSENT_COMMANDS = frozenset({"thongke", "nhapphieu"})
 HELP_COMMANDS = frozenset({"help", "trogiup"})
 
 MAX_LISTED = 20
@@ -122,6 +122,13 @@ class ResidentFlows(Flows):
             await self.lookup(turn, argument)
         elif command == "thongke":
             await self.show_statistics(turn)
+        elif command == "nhapphieu":
+            if not turn.can_enter_paper:
+                turn.persist = turn.resident is not None
+                turn.say(turn.t("roles.collectors_only"))
+                return
+            turn.state.data = {"proxy": True}
+            await self.start_send(turn)
         elif command in ("tatthongbao", "stop"):
             await self.set_notices(turn, False)
         elif command == "batthongbao":
@@ -288,7 +295,10 @@ class ResidentFlows(Flows):
 
     async def start_send(self, turn: Turn) -> None:
         draft = turn.state.data.get("draft")
+        proxy = bool(turn.state.data.get("proxy"))
         turn.state.data = {} if draft is None else {"text": draft}
+        if proxy:
+            turn.state.data["proxy"] = True
         opened = await self._open_dialogues(turn)
         if not opened:
             await self.show_menu(turn, await self._closed_notice(turn))
@@ -379,6 +389,13 @@ class ResidentFlows(Flows):
 
     async def _after_text(self, turn: Turn) -> None:
         text = str(turn.state.data["text"])
+        if turn.state.data.get("proxy"):
+            # Typed in from a paper form: nobody to advise in the chat, so the office is told
+            # through the flag, and the form's author cannot back another question here.
+            if looks_like_complaint(text):
+                turn.state.data["flag"] = "complaint"
+            await self._ask_village(turn)
+            return
         if looks_like_complaint(text):
             # Complaints go to the citizen reception by law; the resident is told where, and
             # may still send the text as a question, flagged for the office.
@@ -456,9 +473,10 @@ class ResidentFlows(Flows):
         )
 
     async def _ask_name(self, turn: Turn, lead: str = "") -> None:
+        key = "send.write_name_proxy" if turn.state.data.get("proxy") else "send.write_name"
         turn.ask(
             WRITE_NAME,
-            _lead(lead) + turn.t("send.write_name", max=turn.settings.limits.name_max_chars),
+            _lead(lead) + turn.t(key, max=turn.settings.limits.name_max_chars),
             [Choice("skip", turn.t("send.skip_name"))],
         )
 
@@ -477,6 +495,8 @@ class ResidentFlows(Flows):
         if dialogue is None:
             await self.show_menu(turn)
             return
+        if data.get("proxy"):
+            lead = _lead(lead) + turn.t("send.proxy_note", who=turn.inbound.person)
         text = turn.t(
             "send.preview",
             title=dialogue.title,
@@ -524,8 +544,13 @@ class ResidentFlows(Flows):
             # The deadline can pass while the resident reads the preview.
             await self.show_menu(turn, await self._closed_notice(turn, dialogue))
             return
-        assert turn.resident is not None
         data = turn.state.data
+        proxy = bool(data.get("proxy"))
+        if proxy and not turn.can_enter_paper:
+            turn.say(turn.t("roles.collectors_only"))
+            await self.show_menu(turn)
+            return
+        assert proxy or turn.resident is not None
         village = data.get("village")
         name = data.get("name")
         text, category = str(data["text"]), str(data["category"])
@@ -533,7 +558,7 @@ class ResidentFlows(Flows):
         question = await turn.tx.add_question(
             NewQuestion(
                 dialogue_id=dialogue.id,
-                resident_id=turn.resident.id,
+                resident_id=None if proxy or turn.resident is None else turn.resident.id,
                 category=category,
                 text=text,
                 village=village if isinstance(village, str) else None,
@@ -542,6 +567,8 @@ class ResidentFlows(Flows):
                 cluster_id=await turn.finder.cluster_for(turn.tx, dialogue.id, text),
                 suggested_category=self._suggestion(turn, dialogue),
                 flag=flag if isinstance(flag, str) else None,
+                source="paper" if proxy else "chat",
+                entered_by=turn.inbound.person if proxy else None,
             )
         )
         finder = turn.finder
@@ -550,6 +577,10 @@ class ResidentFlows(Flows):
             finder.added(dialogue.id, question.id, text, category)
 
         turn.deferred.append(index_it)
+        if proxy:
+            await self.show_menu(turn, turn.t("send.proxy_receipt", code=question.receipt_code))
+            return
+        assert turn.resident is not None
         await turn.tx.update_profile(
             turn.resident.id,
             village if isinstance(village, str) else turn.resident.village,

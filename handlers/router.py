@@ -26,7 +26,8 @@ class Router(Flows):
     def bypass_consent(self, turn: Turn) -> bool:
         # Staff answer office prompts whether or not they agreed to the residents' data notice;
         # someone whose role was revoked mid-flow is refused there, by the office flows.
-        return self._in_office(turn)
+        proxy = bool(turn.state.data.get("proxy")) and turn.can_enter_paper
+        return self._in_office(turn) or proxy
 
     async def on_unconsented(self, turn: Turn) -> None:
         await self.resident.on_unconsented(turn)
