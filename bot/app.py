@@ -42,15 +42,21 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     register_commands: bool = True,
+    services: Services | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The one place that wires settings, services and handlers together.
 
     `request` / `get_updates_request` let tests put a fake transport under the real Application.
     """
 
+    owned = services is None
+
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
-        services = await open_services(settings, clock=clock, store=store)
-        app.bot_data["services"] = services
+        opened = services or await open_services(settings, clock=clock, store=store)
+        app.bot_data["services"] = opened
+        await wire(app, opened)
+
+    async def wire(app: Application, services: Services) -> None:  # type: ignore[type-arg]
         if register_commands:
             await tg.register_commands(app.bot, services)
         senders: dict[str, Sender] = {tg.CHANNEL: tg.TelegramSender(app.bot)}
@@ -71,9 +77,10 @@ def build_application(
             app.job_queue.run_repeating(office_tick, interval=TICK_EVERY, first=5)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
-        services: Services | None = app.bot_data.get("services")
-        if services is not None:
-            await services.close()
+        opened: Services | None = app.bot_data.get("services")
+        # Services handed in by the runner are closed by the runner, after every channel.
+        if opened is not None and owned:
+            await opened.close()
 
     builder = (
         ApplicationBuilder()

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import cluster_cli, dialogue_cli
+from bot import cluster_cli, dialogue_cli, paper_cli
 from bot.config import ConfigError, Settings, StorageSettings, load_settings
 from domain.dedupe import DEFAULT_THRESHOLD
 from domain.texts import load_texts
@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     cluster_cli.register(sub)
     dialogue_cli.register(sub)
+    paper_cli.register(sub)
     report = sub.add_parser("report", help="xuất báo cáo tổng hợp (DOCX, XLSX) của một hội nghị")
     report.add_argument("--dialogue", required=True, help="mã hội nghị, ví dụ BL27")
     report.add_argument("--out", type=Path, default=Path("."), help="thư mục ghi tệp")
@@ -78,6 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config or Path("config.toml"))
         if args.command == "dialogue":
             return dialogue_cli.run(args, settings)
+        if args.command == "import":
+            return paper_cli.run_import(args, settings)
+        if args.command == "template":
+            return paper_cli.run_template(args, settings)
         if args.command == "report":
             return _report(settings, args.dialogue, args.out, args.public)
         return _run(settings)
@@ -97,19 +102,24 @@ async def _check_token(settings: Settings) -> None:
 def _run(settings: Settings) -> int:
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.runner import ChannelStartError, serve
 
+    if not settings.zalo.enabled or settings.telegram.token:
+        settings.telegram.checked_token()
+        try:
+            asyncio.run(_check_token(settings))
+        except InvalidToken:
+            print(load_texts()("cli.token_rejected"), file=sys.stderr)
+            return EXIT_CONFIG
+        except NetworkError as exc:
+            print(load_texts()("cli.network_error", problem=exc.message), file=sys.stderr)
+            return 1
     try:
-        asyncio.run(_check_token(settings))
-    except InvalidToken:
-        print(load_texts()("cli.token_rejected"), file=sys.stderr)
+        # Stops cleanly on SIGINT and SIGTERM: channels first, then the database.
+        asyncio.run(serve(settings))
+    except ChannelStartError as exc:
+        print(load_texts()("cli.config_error", key="zalo", problem=str(exc)), file=sys.stderr)
         return EXIT_CONFIG
-    except NetworkError as exc:
-        print(load_texts()("cli.network_error", problem=exc.message), file=sys.stderr)
-        return 1
-    app = build_application(settings)
-    # run_polling stops cleanly on SIGINT, SIGTERM and SIGABRT and then runs post_shutdown.
-    app.run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0
 
 

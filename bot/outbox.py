@@ -83,6 +83,10 @@ class Outbox:
         self.retry_afters = 0
         self._lock = asyncio.Lock()
 
+    def add_channel(self, channel: str, sender: Sender, per_second: float) -> None:
+        self.senders[channel] = sender
+        self.pacers[channel] = Pacer(per_second)
+
     async def flush(self) -> int:
         """Send everything pending on the channels we have; returns how many were sent."""
         if self._lock.locked():

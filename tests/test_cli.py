@@ -221,3 +221,71 @@ async def test_run_with_a_token_the_server_rejects(tmp_path: Path) -> None:
     assert proc.returncode == 2
     text = stderr.decode()
     assert "telegram.token" in text and "Traceback" not in text
+
+
+async def test_run_starts_telegram_and_zalo_on_one_database(tmp_path: Path) -> None:
+    from tests.fakes.zalo_api import TOKEN as ZALO_TOKEN
+    from tests.fakes.zalo_api import FakeZaloApi
+
+    api = FakeBotApi()
+    runner, base_url = await serve_http(api)
+    zalo = FakeZaloApi()
+    zalo_url = await zalo.start()
+    config = minimal(tmp_path, base_url=base_url)
+    with config.open("a", encoding="utf-8") as out:
+        out.write(f'\n[zalo]\ntoken = "{ZALO_TOKEN}"\nbase_url = "{zalo_url}"\n')
+    env = {**os.environ, "BOT_TELEGRAM_TOKEN": "", "BOT_ZALO_TOKEN": ""}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "--config",
+        str(config),
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        # A resident on Zalo types everything; the numbered lists stand in for buttons.
+        user = "8812"
+        steps = [
+            "/start",
+            "1",
+            "1",
+            "ha tang",
+            "Đề nghị sửa cầu treo Bản Nà Khum trước mùa lũ",
+            "1",
+            "bo qua",
+            "1",
+        ]
+        for n, text in enumerate(steps, start=1):
+            zalo.push(zalo.text_update(user, text))
+            await zalo.wait_sent(user, n, within=20)
+        assert "Mã tiếp nhận: BL27-0001" in zalo.last(user)
+        # A resident on Telegram, same process, same database: the next code.
+        chat = 4243
+        api.push_text(chat, "/start")
+        await _wait(api, chat, 1)
+        for n, label in enumerate(["Tôi đồng ý", "Gửi ý kiến", "Khác"], start=2):
+            api.push(api.press_update(chat, label))
+            await _wait(api, chat, n)
+        api.push_text(chat, "Đề nghị mở lớp dạy nghề may công nghiệp cho lao động nữ")
+        await _wait(api, chat, 5)
+        for n, label in enumerate(["Bản Nà Khum", "Bỏ qua", "Gửi"], start=6):
+            api.push(api.press_update(chat, label))
+            await _wait(api, chat, n)
+        assert "Mã tiếp nhận: BL27-0002" in api.last(chat).text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+        await runner.cleanup()
+        await zalo.stop()
+    assert proc.returncode == 0, stderr.decode()
+    conn = sqlite3.connect(tmp_path / "bot.sqlite3")
+    rows = conn.execute(
+        "SELECT r.channel FROM questions q JOIN residents r ON r.id = q.resident_id ORDER BY q.id"
+    ).fetchall()
+    conn.close()
+    assert rows == [("zalo",), ("telegram",)]

@@ -1,0 +1,91 @@
+"""`python -m bot run`: every channel that has a token, in one process, on one database.
+
+Telegram's JobQueue runs the scheduled work when Telegram is configured; a Zalo-only commune
+gets the same ticks from a small loop here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from bot.app import ALLOWED_UPDATES, OUTBOX_EVERY, TICK_EVERY, build_application, run_tick
+from bot.config import Settings
+from bot.outbox import Outbox, Sender
+from bot.services import Services, open_services
+
+log = logging.getLogger(__name__)
+
+
+class ChannelStartError(Exception):
+    """A channel refused to start (bad token, unreachable API): one line for the admin."""
+
+
+async def _periodic(services: Services, senders: dict[str, Sender], outbox: Outbox) -> None:
+    ticks = 0
+    flush_every = OUTBOX_EVERY.total_seconds()
+    tick_every = int(TICK_EVERY.total_seconds() // flush_every) or 1
+    while True:
+        await asyncio.sleep(flush_every)
+        ticks += 1
+        try:
+            if ticks % tick_every == 0:
+                await run_tick(services, senders)
+            await outbox.flush()
+        except Exception:
+            log.exception("scheduled work failed; will try again")
+
+
+async def serve(settings: Settings) -> None:
+    services = await open_services(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    app = None
+    zalo = None
+    background: list[asyncio.Task[None]] = []
+    try:
+        if settings.telegram.token:
+            app = build_application(settings, services=services)
+            await app.initialize()
+            if app.post_init is not None:
+                await app.post_init(app)
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            senders: dict[str, Sender] = app.bot_data["senders"]
+            outbox: Outbox = app.bot_data["outbox"]
+        else:
+            senders = {}
+            outbox = Outbox(services.store, services.clock, senders, {})
+            background.append(asyncio.create_task(_periodic(services, senders, outbox)))
+        if settings.zalo.enabled:
+            from bot.zalo_channel import ZaloApiError, ZaloChannel
+
+            zalo = ZaloChannel(settings.zalo, services, outbox=outbox)
+            outbox.add_channel("zalo", zalo.sender, settings.zalo.per_second)
+            try:
+                await zalo.start()
+            except ZaloApiError as exc:
+                raise ChannelStartError(f"zalo.token: Zalo từ chối khởi động bot ({exc})") from exc
+        log.info("bot đang chạy; dừng bằng Ctrl+C hoặc SIGTERM")
+        await stop.wait()
+    finally:
+        for task in background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if zalo is not None:
+            await zalo.stop()
+        if app is not None:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+            if app.post_shutdown is not None:
+                await app.post_shutdown(app)
+        await services.close()

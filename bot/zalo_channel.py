@@ -1,0 +1,618 @@
+"""Zalo Bot API adapter: Zalo updates → Inbound at the edge, Outcome → Bot API calls on the way out.
+
+A thin layer over httpx and aiohttp (no Zalo package from PyPI is fit to depend on). What the Zalo
+Bot API documents, and this adapter therefore assumes:
+
+* every method is `POST {base_url}/bot{token}/{method}` with a JSON body, answering
+  `{"ok": true, "result": ...}` or `{"ok": false, "error_code": N, "description": "..."}`;
+* `getUpdates` is a long poll (`timeout` in seconds) that returns ONE update object
+  `{"event_name": "message.text.received", "message": {...}}`, not a list, and has no
+  update_id/offset; an idle poll ends with error 408, which only means "nothing new";
+* ids are strings, `message.date` is in milliseconds, `message.chat.chat_type` is PRIVATE/GROUP;
+* there are no buttons and no message edits, and a text is 1 to 2000 characters;
+* `sendPhoto` takes the photo as a URL string, so bytes we generate (charts, reports) cannot be
+  uploaded: they are replaced by a short text note;
+* a webhook is registered with a secret (8-256 characters) that Zalo sends back in the
+  `X-Bot-Api-Secret-Token` header; webhook and getUpdates exclude each other.
+
+The docs publish no table of error codes (nor rate limits), so errors are classified from the HTTP
+status or `error_code` and the description: 403, or "blocked"/"user not found"-like descriptions,
+mean the person is gone; 429 means slow down; 408/5xx/network errors are transient.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from aiohttp import web
+
+from bot.config import ZALO_BASE_URL, ZaloSettings
+from bot.outbox import Blocked, Outbox, RetryLater, Transient
+from bot.services import Services
+from bot.textsplit import split_text
+from domain.texts import Texts
+from handlers.io import Inbound, Kind, Outcome, Reply
+
+CHANNEL = "zalo"
+MESSAGE_LIMIT = 2000
+TEXT_EVENT = "message.text.received"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+# Zalo's own default long-poll length; the HTTP read timeout is this plus a margin.
+POLL_TIMEOUT = 30.0
+POLL_MARGIN = 10.0
+# Errors while polling are retried after 1, 2, 4 ... seconds, never more than this.
+BACKOFF_MIN = 1.0
+BACKOFF_MAX = 30.0
+# A 429 without a hint of how long to wait: this many seconds.
+DEFAULT_RETRY_AFTER = 2.0
+# Show "typing…" only when an answer takes longer than this (reports, charts), to spare calls.
+TYPING_AFTER = 0.8
+# A conversation reply hit by 429 is retried this many times before giving up.
+REPLY_ATTEMPTS = 3
+# Zalo's webhook bodies are small JSON objects; anything larger is refused before parsing.
+MAX_WEBHOOK_BODY = 1024 * 1024
+# How long stop() lets accepted updates finish, so an answered webhook is not dropped.
+STOP_GRACE = 10.0
+
+# Used when the catalog has no "zalo.file_note" entry: where the file can be had instead.
+FILE_NOTE = (
+    "📎 {name}{caption}: tệp này chưa gửi được qua Zalo. Ông/bà vui lòng nhận qua Telegram "
+    "hoặc tại Văn phòng HĐND-UBND xã."
+)
+
+log = logging.getLogger(__name__)
+
+
+class ZaloApiError(Exception):
+    """An error that is neither "gone", "slow down" nor transient: a bad request or token."""
+
+    def __init__(self, method: str, code: int, description: str) -> None:
+        super().__init__(f"Zalo {method} failed: {code} {description}")
+        self.method = method
+        self.code = code
+        self.description = description
+
+
+_NOTHING_NEW = object()
+
+
+def _gone(description: str) -> bool:
+    """Descriptions that mean the chat cannot be reached any more (Zalo documents no codes)."""
+    text = description.lower()
+    return any(
+        marker in text
+        for marker in ("blocked", "user not found", "chat not found", "not exist", "unfollow")
+    )
+
+
+def _classify(method: str, code: int, description: str, body: Mapping[str, Any]) -> Exception:
+    if code == 429:
+        params = body.get("parameters")
+        retry = params.get("retry_after") if isinstance(params, Mapping) else None
+        seconds = float(retry) if isinstance(retry, int | float) and retry > 0 else None
+        return RetryLater(seconds if seconds is not None else DEFAULT_RETRY_AFTER)
+    if code == 403 or (code in (400, 404) and _gone(description)):
+        return Blocked(f"{method}: {code} {description}")
+    if code == 408 or code >= 500:
+        return Transient(f"{method}: {code} {description}")
+    return ZaloApiError(method, code, description)
+
+
+class ZaloClient:
+    """`{base_url}/bot{token}/{method}` over httpx; answers mapped to results or exceptions.
+
+    Raises bot.outbox.Blocked / RetryLater / Transient for those classes of failure, so the
+    outbox and the conversation handle Zalo like any other channel, and ZaloApiError otherwise.
+    The token is part of every URL: it is scrubbed from every message this class raises.
+    """
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str = ZALO_BASE_URL,
+        *,
+        http: httpx.AsyncClient | None = None,
+        timeout: float = 15.0,
+    ) -> None:
+        self._token = token
+        self._base = f"{base_url.rstrip('/')}/bot{token}"
+        self._http = http if http is not None else httpx.AsyncClient(timeout=timeout)
+        self._owns_http = http is None
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._token, "***") if self._token else text
+
+    async def call(
+        self,
+        method: str,
+        params: Mapping[str, object] | None = None,
+        *,
+        read_timeout: float | None = None,
+    ) -> Any:
+        return await self._call(method, params, read_timeout=read_timeout, long_poll=False)
+
+    async def _call(
+        self,
+        method: str,
+        params: Mapping[str, object] | None,
+        *,
+        read_timeout: float | None,
+        long_poll: bool,
+    ) -> Any:
+        url = f"{self._base}/{method}"
+        try:
+            if read_timeout is None:
+                response = await self._http.post(url, json=dict(params or {}))
+            else:
+                response = await self._http.post(url, json=dict(params or {}), timeout=read_timeout)
+        except httpx.TimeoutException:
+            if long_poll:
+                return _NOTHING_NEW  # the poll outlived our read timeout: nothing came
+            raise Transient(f"{method}: timed out") from None
+        except httpx.HTTPError as exc:
+            # `from None`: the chained exception would carry the URL, and with it the token.
+            raise Transient(f"{method}: {type(exc).__name__}: {self._scrub(str(exc))}") from None
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, Mapping):
+            # Not the API talking (a proxy page, a truncated answer): worth another try.
+            raise Transient(f"{method}: HTTP {response.status_code} without a JSON answer")
+        if body.get("ok") is True:
+            return body.get("result")
+        code = body.get("error_code")
+        if not isinstance(code, int) or isinstance(code, bool):
+            code = response.status_code
+        description = self._scrub(str(body.get("description") or response.reason_phrase))
+        if long_poll and code == 408:
+            return _NOTHING_NEW
+        raise _classify(method, code, description, body)
+
+    # --- methods ---------------------------------------------------------------------------
+
+    async def get_me(self) -> dict[str, Any]:
+        result = await self.call("getMe")
+        return dict(result) if isinstance(result, Mapping) else {}
+
+    async def get_updates(self, poll_seconds: float = POLL_TIMEOUT) -> list[dict[str, Any]]:
+        """The next update(s); [] when the long poll ended with nothing new (408)."""
+        result = await self._call(
+            "getUpdates",
+            # The API documents `timeout` as a string of seconds.
+            {"timeout": str(max(1, round(poll_seconds)))},
+            read_timeout=poll_seconds + POLL_MARGIN,
+            long_poll=True,
+        )
+        if result is _NOTHING_NEW or result is None:
+            return []
+        # Documented as one object; a list is accepted too should the API ever batch.
+        items = result if isinstance(result, list) else [result]
+        return [dict(item) for item in items if isinstance(item, Mapping)]
+
+    async def set_webhook(self, url: str, secret_token: str) -> dict[str, Any]:
+        result = await self.call("setWebhook", {"url": url, "secret_token": secret_token})
+        return dict(result) if isinstance(result, Mapping) else {}
+
+    async def delete_webhook(self) -> dict[str, Any]:
+        result = await self.call("deleteWebhook")
+        return dict(result) if isinstance(result, Mapping) else {}
+
+    async def get_webhook_info(self) -> dict[str, Any]:
+        result = await self.call("getWebhookInfo")
+        return dict(result) if isinstance(result, Mapping) else {}
+
+    async def send_message(self, chat_id: str, text: str) -> list[dict[str, Any]]:
+        """Send `text`, cut at line or sentence boundaries into parts of at most 2000 chars."""
+        sent: list[dict[str, Any]] = []
+        for part in split_text(text, MESSAGE_LIMIT):
+            if not part.strip():
+                continue  # the API refuses empty texts
+            result = await self.call("sendMessage", {"chat_id": chat_id, "text": part})
+            sent.append(dict(result) if isinstance(result, Mapping) else {})
+        return sent
+
+    async def send_photo(self, chat_id: str, photo_url: str, caption: str = "") -> dict[str, Any]:
+        """`photo` must be a URL the Zalo servers can fetch: the API takes no uploaded bytes."""
+        params: dict[str, object] = {"chat_id": chat_id, "photo": photo_url}
+        if caption.strip():
+            params["caption"] = caption[:MESSAGE_LIMIT]
+        result = await self.call("sendPhoto", params)
+        return dict(result) if isinstance(result, Mapping) else {}
+
+    async def send_chat_action(self, chat_id: str, action: str = "typing") -> None:
+        await self.call("sendChatAction", {"chat_id": chat_id, "action": action})
+
+
+# --- updates in ------------------------------------------------------------------------------
+
+
+def unwrap(body: object) -> dict[str, Any] | None:
+    """The update inside a webhook body: bare, or wrapped like a getUpdates answer."""
+    if not isinstance(body, Mapping):
+        return None
+    result = body.get("result")
+    if "event_name" not in body and isinstance(result, Mapping):
+        body = result
+    return dict(body) if isinstance(body.get("event_name"), str) else None
+
+
+def message_date(update: Mapping[str, Any]) -> datetime | None:
+    """When the resident sent the message (Zalo dates are milliseconds since the epoch)."""
+    message = update.get("message")
+    date = message.get("date") if isinstance(message, Mapping) else None
+    if not isinstance(date, int | float) or isinstance(date, bool) or date <= 0:
+        return None
+    return datetime.fromtimestamp(date / 1000, tz=UTC)
+
+
+def to_inbound(update: Mapping[str, Any]) -> Inbound | None:
+    """Translate a Zalo update into the flows' terms; None for what the flows never see."""
+    message = update.get("message")
+    if not isinstance(message, Mapping):
+        return None
+    chat = message.get("chat")
+    sender = message.get("from")
+    if not isinstance(chat, Mapping) or not isinstance(sender, Mapping):
+        return None
+    chat_id = str(chat.get("id") or "")
+    user_id = str(sender.get("id") or "")
+    if not chat_id or not user_id or sender.get("is_bot") is True:
+        return None
+    # The resident flow is private by nature (consent, personal data); groups would leak it.
+    if str(chat.get("chat_type") or "PRIVATE").upper() != "PRIVATE":
+        return None
+    message_id = message.get("message_id")
+    base: dict[str, Any] = {
+        "channel": CHANNEL,
+        "chat_id": chat_id,
+        "user_id": user_id,
+        # A redelivered message keeps its message_id: the engine handles it once.
+        "update_key": str(message_id) if message_id else None,
+    }
+    text = message.get("text")
+    if update.get("event_name") == TEXT_EVENT and isinstance(text, str) and text.strip():
+        # Commands ("/huy") stay text: the engine recognises them the same on every channel.
+        return Inbound(kind=Kind.TEXT, text=text, **base)
+    # Images, stickers, voice, anything new Zalo adds: the same polite refusal.
+    return Inbound(kind=Kind.UNSUPPORTED, **base)
+
+
+# --- outcomes out ----------------------------------------------------------------------------
+
+
+def render(reply: Reply) -> str:
+    """A reply as Zalo shows it: the text, then the choices as a numbered list to type from."""
+    lines = [reply.text] if reply.text.strip() else []
+    lines += [f"{i}. {choice.label}" for i, choice in enumerate(reply.choices, start=1)]
+    return "\n".join(lines)
+
+
+class _Pacer:
+    """At most `per_second` calls a second across all chats: Zalo publishes no limits."""
+
+    def __init__(self, per_second: float) -> None:
+        self._interval = 1.0 / per_second if per_second > 0 else 0.0
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        if self._interval <= 0:
+            return
+        async with self._lock:  # held while sleeping, so waiters go out one interval apart
+            loop = asyncio.get_running_loop()
+            delay = self._next - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._next = max(loop.time(), self._next) + self._interval
+
+
+class ZaloSender:
+    """The outbox's (and the conversation's) way out through Zalo, implementing Sender."""
+
+    def __init__(
+        self, client: ZaloClient, per_second: float = 10.0, *, texts: Texts | None = None
+    ) -> None:
+        self.client = client
+        self.texts = texts
+        self._pacer = _Pacer(per_second)
+
+    async def send_text(self, chat_id: str, text: str) -> None:
+        for part in split_text(text, MESSAGE_LIMIT):
+            if not part.strip():
+                continue
+            await self._pacer.wait()
+            try:
+                await self.client.send_message(chat_id, part)
+            except ZaloApiError as exc:
+                # A refused request would be refused again; Transient lets the outbox count
+                # bounded attempts and mark the row failed instead of stopping the whole flush.
+                log.warning("zalo refused a message to %s: %s", chat_id, exc)
+                raise Transient(str(exc)) from exc
+
+    async def send_file(
+        self, chat_id: str, data: bytes, filename: str, kind: str, caption: str
+    ) -> None:
+        # sendPhoto only takes a URL and there is no sendDocument: say where the file is instead.
+        await self.send_text(chat_id, self.file_note(filename, len(data), caption))
+
+    def file_note(self, filename: str, size: int, caption: str) -> str:
+        extra = f" ({caption})" if caption.strip() else ""
+        kb = size // 1024 + 1
+        if self.texts is not None and "zalo.file_note" in self.texts:
+            return self.texts("zalo.file_note", name=filename, caption=extra, kb=kb)
+        return FILE_NOTE.format(name=filename, caption=extra)
+
+
+class ZaloChannel:
+    """The Zalo side of the bot: long polling or a webhook server, feeding the shared engine.
+
+    Updates are processed concurrently across chats and strictly in order within one chat.
+    `processed` counts finished updates (ignored and duplicate ones included).
+    """
+
+    def __init__(
+        self,
+        settings: ZaloSettings,
+        services: Services,
+        client: ZaloClient | None = None,
+        *,
+        outbox: Outbox | None = None,
+        poll_timeout: float = POLL_TIMEOUT,
+        backoff_min: float = BACKOFF_MIN,
+        backoff_max: float = BACKOFF_MAX,
+        max_concurrent: int = 64,
+    ) -> None:
+        self.settings = settings
+        self.services = services
+        self._owns_client = client is None
+        self.client = (
+            client if client is not None else ZaloClient(settings.token, settings.base_url)
+        )
+        self.sender = ZaloSender(self.client, settings.per_second, texts=services.texts)
+        # Set by the composition root so queued deliveries go out right after a turn needs it.
+        self.outbox = outbox
+        self.poll_timeout = poll_timeout
+        self.backoff_min = backoff_min
+        self.backoff_max = backoff_max
+        self.processed = 0
+        self.me: dict[str, Any] = {}
+        self._limit = asyncio.Semaphore(max_concurrent)
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._poller: asyncio.Task[None] | None = None
+        self._runner: web.AppRunner | None = None
+        self._secret = settings.webhook_secret.encode("utf-8")
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def webhook_path(self) -> str:
+        return urlsplit(self.settings.webhook_url).path or "/"
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        """Where the webhook server listens (the real port when settings.port is 0)."""
+        if self._runner is None or not self._runner.addresses:
+            return None
+        host, port = self._runner.addresses[0][:2]
+        return str(host), int(port)
+
+    async def start(self) -> None:
+        # Fails fast on a wrong token, before anything listens or polls.
+        self.me = await self.client.get_me()
+        log.info("zalo bot %s (%s mode)", self.me.get("account_name", "?"), self.settings.mode)
+        if self.settings.mode == "webhook":
+            await self._start_webhook()
+        else:
+            # getUpdates does not work while a webhook is registered.
+            await self.client.delete_webhook()
+            self._poller = asyncio.create_task(self._poll_loop(), name="zalo-poll")
+
+    async def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+        if self._runner is not None:
+            # The webhook stays registered: Zalo keeps the messages for the next start.
+            await self._runner.cleanup()
+            self._runner = None
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=STOP_GRACE)
+            for task in pending:
+                task.cancel()
+            if pending:
+                log.warning("zalo: %d updates still running at stop were cancelled", len(pending))
+                await asyncio.wait(pending)
+        if self._owns_client:
+            await self.client.aclose()
+
+    async def idle(self) -> None:
+        """Wait until every accepted update (and the outbox runs they woke) has finished."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
+    # --- polling ---------------------------------------------------------------------------
+
+    async def _poll_loop(self) -> None:
+        delay = 0.0
+        while True:
+            try:
+                updates = await self.client.get_updates(self.poll_timeout)
+            except RetryLater as wait:
+                await asyncio.sleep(min(wait.seconds, self.backoff_max))
+                continue
+            except Exception as exc:
+                # Whatever went wrong (network, a revoked token), keep polling, more slowly.
+                delay = min(self.backoff_max, max(self.backoff_min, delay * 2))
+                log.warning("zalo getUpdates failed (%s); again in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+                continue
+            delay = 0.0
+            for update in updates:
+                self.dispatch(update)
+
+    # --- webhook ---------------------------------------------------------------------------
+
+    async def _start_webhook(self) -> None:
+        if not 8 <= len(self._secret) <= 256:
+            # An empty secret would let anyone who finds the URL talk as any resident.
+            raise ValueError("zalo.webhook_secret must be 8 to 256 characters")
+        app = web.Application(client_max_size=MAX_WEBHOOK_BODY)
+        app.router.add_post(self.webhook_path, self._on_webhook)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self.settings.listen, self.settings.port)
+            await site.start()
+            self._runner = runner
+            await self.client.set_webhook(self.settings.webhook_url, self.settings.webhook_secret)
+        except BaseException:
+            self._runner = None
+            await runner.cleanup()
+            raise
+        log.info("zalo webhook listening on %s, path %s", self.address, self.webhook_path)
+
+    async def _on_webhook(self, request: web.Request) -> web.StreamResponse:
+        # The secret is checked before the body is read: a stranger costs us no parsing.
+        given = request.headers.get(SECRET_HEADER)
+        if given is None:
+            return web.json_response({"ok": False, "description": "missing secret"}, status=401)
+        if not hmac.compare_digest(given.encode("utf-8"), self._secret):
+            return web.json_response({"ok": False, "description": "wrong secret"}, status=403)
+        try:
+            body = json.loads(await request.read())
+        except ValueError:
+            return web.json_response({"ok": False, "description": "not JSON"}, status=400)
+        update = unwrap(body)
+        if update is None:
+            return web.json_response({"ok": False, "description": "no event_name"}, status=400)
+        # Answer at once; the update is processed in the background after this response.
+        self.dispatch(update)
+        return web.json_response({"message": "Success"})
+
+    # --- processing ------------------------------------------------------------------------
+
+    def dispatch(self, update: Mapping[str, Any]) -> None:
+        """Process an update in the background (in order with earlier ones from its chat)."""
+        self._spawn(self._process(dict(update)))
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task: asyncio.Task[None] = asyncio.create_task(_discard(coro))
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Background work has nobody awaiting it: log here or the error is lost.
+            log.error("zalo background task failed", exc_info=task.exception())
+
+    @contextlib.asynccontextmanager
+    async def _chat_lock(self, chat_id: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
+        self._locks[chat_id] = (lock, users + 1)
+        try:
+            async with lock, self._limit:
+                yield
+        finally:
+            lock, users = self._locks[chat_id]
+            if users == 1:
+                del self._locks[chat_id]
+            else:
+                self._locks[chat_id] = (lock, users - 1)
+
+    async def _process(self, update: dict[str, Any]) -> None:
+        try:
+            inbound = to_inbound(update)
+            if inbound is None:
+                log.debug("zalo update ignored: %s", update.get("event_name"))
+                return
+            sent_at = message_date(update)
+            if sent_at is not None:
+                lag = (datetime.now(UTC) - sent_at).total_seconds()
+                log.debug(
+                    "zalo %s from %s, %.1f s after sending", inbound.kind, inbound.chat_id, lag
+                )
+            async with self._chat_lock(inbound.chat_id):
+                outcome = await self._handle(inbound)
+                if outcome is None:
+                    return
+                await self.send_outcome(inbound.chat_id, outcome)
+            if outcome.wake_outbox and self.outbox is not None:
+                self._spawn(self.outbox.flush())
+        finally:
+            self.processed += 1
+
+    async def _handle(self, inbound: Inbound) -> Outcome | None:
+        typing = asyncio.create_task(self._typing_later(inbound.chat_id))
+        try:
+            return await self.services.engine.handle(inbound)
+        except Exception:
+            log.exception("error while handling a zalo message")
+            with contextlib.suppress(Blocked, RetryLater, Transient, ZaloApiError):
+                await self.sender.send_text(inbound.chat_id, self.services.texts("error.internal"))
+            return None
+        finally:
+            typing.cancel()
+
+    async def _typing_later(self, chat_id: str) -> None:
+        await asyncio.sleep(TYPING_AFTER)
+        try:
+            await self.client.send_chat_action(chat_id, "typing")
+        except Exception as exc:  # a missing "typing…" is not worth an error
+            log.debug("zalo chat action failed: %s", exc)
+
+    async def send_outcome(self, chat_id: str, outcome: Outcome) -> None:
+        """Every reply as text with its numbered choices; no buttons, no edits, no toast."""
+        try:
+            for reply in outcome.replies:
+                # Split here rather than in the sender so a retry never repeats earlier parts.
+                for part in split_text(render(reply), MESSAGE_LIMIT):
+                    if part.strip():
+                        await self._with_retry(partial(self.sender.send_text, chat_id, part))
+                for item in reply.attachments:
+                    send = partial(
+                        self.sender.send_file,
+                        chat_id,
+                        item.data,
+                        item.filename,
+                        item.kind,
+                        item.caption,
+                    )
+                    await self._with_retry(send)
+        except Blocked:
+            log.info("zalo chat %s is gone; replies dropped", chat_id)
+        except (RetryLater, Transient) as exc:
+            log.warning("zalo replies to %s not delivered: %s", chat_id, exc)
+
+    async def _with_retry(self, send: Callable[[], Awaitable[None]]) -> None:
+        """A resident is waiting: honour a short 429 a few times rather than drop the reply."""
+        for attempt in range(REPLY_ATTEMPTS):
+            try:
+                await send()
+                return
+            except RetryLater as wait:
+                if attempt == REPLY_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(min(wait.seconds, self.backoff_max))
+
+
+async def _discard(coro: Coroutine[Any, Any, Any]) -> None:
+    await coro
