@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
         "--config", type=Path, default=None, help="tệp cấu hình TOML (mặc định: config.toml)"
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="chạy bot trên Telegram (long polling)")
+    sub.add_parser("run", help="chạy bot trên mọi kênh có token (Telegram, Zalo)")
     demo = sub.add_parser("demo", help="chạy thử trong cửa sổ dòng lệnh, không cần mạng")
     demo.add_argument(
         "--db",
