@@ -454,6 +454,10 @@ def _parse_date(value: object) -> date | None:
     return None
 
 
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
 def import_key(
     code: str,
     form: str,
@@ -477,7 +481,7 @@ def import_key(
         village or "",
         name or "",
         category,
-        " ".join(text.split()),
+        _words(text),
         str(occurrence),
     ]
     digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
@@ -540,10 +544,13 @@ def check_rows(
                 continue
 
         written_category = _cell_text(raw.cells.get(CATEGORY))
-        category = categories.get(fold(written_category), OTHER) if written_category else OTHER
-        if written_category and fold(written_category) not in categories:
-            reject("unknown_category", value=written_category)
-            continue
+        category = OTHER  # blank, as "Khác": the office sorts it, helped by the suggestion
+        if written_category:
+            known = categories.get(fold(written_category))
+            if known is None:
+                reject("unknown_category", value=written_category)
+                continue
+            category = known
         if category != OTHER and category not in dialogue.categories:
             reject("foreign_category", label=settings.category_label(category), code=dialogue.code)
             continue
@@ -560,7 +567,8 @@ def check_rows(
             continue
 
         form = _cell_text(raw.cells.get(FORM))
-        content = (form, received.isoformat(), village or "", name or "", category, text)
+        # Exactly what the key is made of, so two rows with one key always get two occurrences.
+        content = (form, received.isoformat(), village or "", name or "", category, _words(text))
         earlier = seen.get(content)
         if earlier is not None and form:
             # Same form number, same everything: the form was typed twice.
