@@ -243,22 +243,31 @@ async def register_commands(bot: Any, services: Services) -> None:
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Concurrent across chats, strictly in order within one chat."""
+    """Concurrent across chats, strictly in order within one chat.
+
+    The chat's lock is taken before one of our own concurrency slots, so a burst from one chat
+    waits outside and never holds slots that other residents' updates need. (The framework's
+    own slot count is set high: its semaphore would be taken before the chat lock.)
+    """
+
+    FRAMEWORK_SLOTS = 4096
 
     def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+        super().__init__(self.FRAMEWORK_SLOTS)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         # chat id -> (lock, number of updates holding or waiting for it)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         lock, users = self._locks.get(chat.id, (asyncio.Lock(), 0))
         self._locks[chat.id] = (lock, users + 1)
         try:
-            async with lock:
+            async with lock, self._slots:
                 await coroutine
         finally:
             lock, users = self._locks[chat.id]

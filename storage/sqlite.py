@@ -143,14 +143,16 @@ class SqliteTransaction(OfficeQueries, AdminQueries):
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
+        # Dialogues are read several times per conversation step and change rarely: one read
+        # per transaction is enough, and any write in the transaction forgets it.
+        self._dialogue_cache: list[Dialogue] | None = None
 
     async def _one(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def _all(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self._conn.execute_fetchall(sql, params))
 
     # Dialogues -------------------------------------------------------------------------------
     async def upsert_dialogue(self, spec: DialogueSpec, at: datetime) -> Dialogue:
@@ -160,6 +162,7 @@ class SqliteTransaction(OfficeQueries, AdminQueries):
         admin's value; questions and the receipt counter are never touched.
         """
         existing = await self.dialogue_by_code(spec.code)
+        self._dialogue_cache = None
         values = _spec_values(spec)
         if existing is None:
             await self._conn.execute(
@@ -188,6 +191,7 @@ class SqliteTransaction(OfficeQueries, AdminQueries):
         existing = await self.dialogue_by_code(code)
         if existing is None:
             return None
+        self._dialogue_cache = None
         columns = {
             "title": str,
             "host": str,
@@ -212,12 +216,15 @@ class SqliteTransaction(OfficeQueries, AdminQueries):
         return await self.dialogue_by_code(code)
 
     async def dialogues(self) -> list[Dialogue]:
-        rows = await self._all(f"SELECT {_DIALOGUE_COLUMNS} FROM dialogues ORDER BY deadline, id")
-        return [_dialogue(r) for r in rows]
+        if self._dialogue_cache is None:
+            rows = await self._all(
+                f"SELECT {_DIALOGUE_COLUMNS} FROM dialogues ORDER BY deadline, id"
+            )
+            self._dialogue_cache = [_dialogue(r) for r in rows]
+        return list(self._dialogue_cache)
 
     async def dialogue_by_code(self, code: str) -> Dialogue | None:
-        row = await self._one(f"SELECT {_DIALOGUE_COLUMNS} FROM dialogues WHERE code = ?", (code,))
-        return None if row is None else _dialogue(row)
+        return next((d for d in await self.dialogues() if d.code == code), None)
 
     # Residents -------------------------------------------------------------------------------
     async def resident(self, channel: str, chat_id: str) -> Resident | None:
@@ -259,11 +266,11 @@ class SqliteTransaction(OfficeQueries, AdminQueries):
 
     async def forget_resident(self, resident_id: int) -> int:
         """Delete a resident's personal data; their questions stay for the office, anonymous."""
-        async with self._conn.execute(
+        cur = await self._conn.execute(
             "UPDATE questions SET resident_id = NULL, author_name = NULL WHERE resident_id = ?",
             (resident_id,),
-        ) as cur:
-            kept = cur.rowcount
+        )
+        kept = cur.rowcount
         row = await self._one("SELECT channel, chat_id FROM residents WHERE id = ?", (resident_id,))
         if row is not None:
             await self.clear_conversation(row[0], row[1])
@@ -314,18 +321,18 @@ class SqliteTransaction(OfficeQueries, AdminQueries):
         )
 
     async def first_delivery(self, channel: str, update_key: str, at: datetime) -> bool:
-        async with self._conn.execute(
+        cur = await self._conn.execute(
             "INSERT OR IGNORE INTO processed_updates (channel, update_key, processed_at) "
             "VALUES (?, ?, ?)",
             (channel, update_key, _ts(at)),
-        ) as cur:
-            return cur.rowcount == 1
+        )
+        return cur.rowcount == 1
 
     async def prune_processed(self, before: datetime) -> int:
-        async with self._conn.execute(
+        cur = await self._conn.execute(
             "DELETE FROM processed_updates WHERE processed_at < ?", (_ts(before),)
-        ) as cur:
-            return cur.rowcount
+        )
+        return cur.rowcount
 
     # Questions -------------------------------------------------------------------------------
     async def add_question(self, question: NewQuestion) -> Question:
@@ -337,9 +344,10 @@ class SqliteTransaction(OfficeQueries, AdminQueries):
         )
         if row is None:
             raise LookupError(f"no dialogue with id {question.dialogue_id}")
+        self._dialogue_cache = None  # next_seq moved
         seq, code = int(row[0]), str(row[1])
         receipt = f"{code}-{seq:04d}"
-        async with self._conn.execute(
+        cur = await self._conn.execute(
             """
             INSERT INTO questions (dialogue_id, seq, receipt_code, resident_id, category, text,
                                    village, author_name, source, status, created_at,
@@ -364,8 +372,8 @@ class SqliteTransaction(OfficeQueries, AdminQueries):
                 question.entered_by,
                 question.import_key,
             ),
-        ) as cur:
-            new_id = cur.lastrowid
+        )
+        new_id = cur.lastrowid
         if question.cluster_id is None:
             await self._conn.execute(
                 "INSERT INTO clusters (id, dialogue_id, updated_at) VALUES (?, ?, ?)",
@@ -433,12 +441,12 @@ class SqliteTransaction(OfficeQueries, AdminQueries):
         return [IndexEntry(int(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]
 
     async def add_support(self, question_id: int, resident_id: int, at: datetime) -> bool:
-        async with self._conn.execute(
+        cur = await self._conn.execute(
             "INSERT OR IGNORE INTO supports (question_id, resident_id, created_at) "
             "VALUES (?, ?, ?)",
             (question_id, resident_id, _ts(at)),
-        ) as cur:
-            return cur.rowcount == 1
+        )
+        return cur.rowcount == 1
 
     async def backers(self, cluster_ids: list[int]) -> dict[int, int]:
         """People behind each cluster: everyone who asked in it plus everyone who backed it."""

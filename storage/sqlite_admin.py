@@ -57,8 +57,7 @@ class AdminQueries:
     _conn: aiosqlite.Connection
 
     async def _admin_rows(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self._conn.execute_fetchall(sql, params))
 
     # Subscribers -----------------------------------------------------------------------------
     async def set_notices(self, resident_id: int, on: bool) -> None:
@@ -81,13 +80,13 @@ class AdminQueries:
     ) -> int:
         """One pending delivery per member of the audience, all in this transaction."""
         sql, params = audience_query(audience)
-        async with self._conn.execute(
+        cur = await self._conn.execute(
             "INSERT OR IGNORE INTO deliveries (channel, chat_id, kind, ref, text, status, "
             f"created_at) SELECT a.channel, a.chat_id, ?, ?, ?, 'pending', ? FROM ({sql}) a "
             "ORDER BY a.channel, a.chat_id",
             (kind, ref, text, at.isoformat(), *params),
-        ) as cur:
-            return cur.rowcount
+        )
+        return cur.rowcount
 
     async def delivery_counts(self, kind: str, ref: str) -> dict[str, int]:
         rows = await self._admin_rows(
@@ -97,12 +96,12 @@ class AdminQueries:
         return {str(r[0]): int(r[1]) for r in rows}
 
     async def cancel_held(self, kind: str, ref_prefix: str) -> int:
-        async with self._conn.execute(
+        cur = await self._conn.execute(
             "UPDATE deliveries SET status = 'cancelled' WHERE status = 'held' AND kind = ? "
             "AND ref LIKE ?",
             (kind, ref_prefix + "%"),
-        ) as cur:
-            return cur.rowcount
+        )
+        return cur.rowcount
 
     # Broadcasts ------------------------------------------------------------------------------
     async def create_broadcast(
@@ -114,13 +113,13 @@ class AdminQueries:
         at: datetime,
         progress_chat: str | None,
     ) -> int:
-        async with self._conn.execute(
+        cur = await self._conn.execute(
             "INSERT INTO broadcasts (text, audience, send_at, status, created_by, created_at, "
             "progress_chat) VALUES (?, ?, ?, 'scheduled', ?, ?, ?)",
             (text, audience.to_json(), send_at.isoformat(), by, at.isoformat(), progress_chat),
-        ) as cur:
-            assert cur.lastrowid is not None
-            return cur.lastrowid
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
 
     async def broadcast(self, broadcast_id: int) -> Broadcast | None:
         rows = await self._admin_rows(

@@ -37,12 +37,11 @@ class OfficeQueries:
     _conn: aiosqlite.Connection
 
     async def _rows(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def _count(self, sql: str, params: tuple[object, ...]) -> int:
-        async with self._conn.execute(sql, params) as cur:
-            return cur.rowcount
+        cur = await self._conn.execute(sql, params)
+        return cur.rowcount
 
     # Staff -----------------------------------------------------------------------------------
     async def staff_role(self, person: str) -> str | None:
