@@ -161,7 +161,7 @@ class Settings:
     categories: tuple[Category, ...]
     dialogues: tuple[DialogueSpec, ...]
     departments: tuple[Department, ...] = ()
-    dedupe_threshold: float = 64.0
+    dedupe_threshold: float = DEFAULT_THRESHOLD
     digest: DigestSettings = DigestSettings()
     answers: AnswerSettings = AnswerSettings()
     report: ReportSettings = ReportSettings()

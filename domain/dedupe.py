@@ -1,19 +1,24 @@
 """Finding residents' questions that ask the same thing, and grouping them.
 
-A question is reduced to `Features`: its content tokens (see `domain.normalize.tokens`), a
-weight per token, and the *entities* it names: villages, residential groups, roads, bridges and
-canals, and bare numbers. Two questions are scored in two parts:
+A question is reduced to `Features`: its content tokens (see `domain.normalize.tokens`: folded,
+teencode and administrative synonyms rewritten to one concept token each, request verbs and
+politeness dropped), a prior weight per token, and the *entities* it names: villages,
+residential groups, roads, bridges and canals, and bare numbers. In a text that writes names
+with capitals (an official's summary) a place name must be capitalised; a marker typed with
+other diacritics ("mua bán" is not "bản") is no marker.
 
-1. `fuzz.token_set_ratio` (rapidfuzz) on the content tokens. It forgives typos, word order and
-   the extra words of a long official summary compared with a short resident message.
-2. A weighted overlap of the token sets: how much of the shorter question the longer one
-   covers, and how much they share overall. token_set_ratio alone calls any question whose
-   words are a subset of another's a perfect match ("sửa đường" inside "lắp đèn đường"); the
-   overlap keeps the request itself in view.
+Two questions are scored in two parts:
+
+1. A weighted overlap of what they ask about (places and numbers left out), each word weighted
+   by its prior × its IDF over the dialogue's questions: mostly how much of the *shorter*
+   question the longer one covers (a resident's short message inside an official's long
+   summary), partly how much they share overall (Dice).
+2. `fuzz.token_set_ratio` (rapidfuzz) on the content tokens, a smaller share: it forgives typos
+   and word order.
 
 Entities then veto: "sửa đường thôn A" and "sửa đường thôn B" share every word but the place,
 and are two requests. When both questions name a place of the same kind and no name agrees,
-the score is cut below any threshold.
+the score is cut below any threshold; agreeing on a place adds a small bonus.
 
 Lookup is not all-pairs: an inverted index maps each token to the questions holding it, and only
 the questions sharing the rarest tokens of a new question are scored (see `SimilarityIndex`).
@@ -21,24 +26,35 @@ the questions sharing the rarest tokens of a new question are scored (see `Simil
 Clustering is incremental (`Clusters`): a question joins the cluster of its best match above the
 threshold or starts its own; a cluster's id is its first member's id and never changes. The
 mapping question → cluster is stored, not recomputed, so officials can merge and split clusters
-and later questions follow their decision.
+and later questions follow their decision; `Clusters.restore` rebuilds it after a restart.
 """
 
 from __future__ import annotations
 
-import heapq
 import re
+import unicodedata
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from math import log
 from operator import itemgetter
 
 from rapidfuzz import fuzz
 
 from domain.categories import OTHER
-from domain.normalize import STOP_WORDS, concept_words, contains_phrase, content_tokens, pairs
+from domain.normalize import (
+    STOP_WORDS,
+    analyse,
+    concept_words,
+    contains_phrase,
+    content_tokens,
+    fold,
+    pairs,
+)
 
-DEFAULT_THRESHOLD = 64.0
+DEFAULT_THRESHOLD = 60.0
 """Score (0-100) from which two questions count as the same request."""
 
 SUGGEST_THRESHOLD = 45.0
@@ -106,8 +122,46 @@ _PLACE_LIKE = frozenset({"bac", "nam", "dong", "tay", "doai", "ha", "thuong", "t
 _NOT_NAME = (frozenset(_NOT_NAME_TEXT.split()) | STOP_WORDS) - _PLACE_LIKE
 
 
-def _entities(words: Sequence[str]) -> tuple[dict[str, frozenset[str]], frozenset[str]]:
-    """Named places by kind, and the numbers not attached to any place."""
+# How each marker is written with its diacritics: "bán" (to sell) folds to "ban" like "bản" (a
+# hamlet) but is no marker; a marker typed without any diacritics is taken as one.
+_MARKER_FORMS: dict[str, str] = {
+    "thon": "thôn", "xom": "xóm", "ap": "ấp", "ban": "bản", "lang": "làng", "buon": "buôn",
+    "khom": "khóm", "soc": "sóc", "doi": "đội", "to": "tổ", "cum": "cụm", "duong": "đường",
+    "ngo": "ngõ", "hem": "hẻm", "kiet": "kiệt", "ngach": "ngách", "cau": "cầu", "kenh": "kênh",
+    "muong": "mương", "dap": "đập", "cong": "cống", "truong": "trường",
+}
+_WORD_OR_STOP = re.compile(r"[^\W\d_]+|[.!?:;\n]")
+
+
+def _capitalised(text: str) -> frozenset[str]:
+    """Folded words written with a capital inside a sentence: the names of an official text."""
+    caps: set[str] = set()
+    rest = text[1:]
+    if rest == rest.lower():  # typed in lower case
+        return frozenset()
+    start = True
+    for match in _WORD_OR_STOP.finditer(unicodedata.normalize("NFC", text)):
+        word = match.group()
+        if not word[0].isalpha():
+            start = True
+            continue
+        if not start and word[0].isupper() and not (len(word) > 1 and word.isupper()):
+            caps.add(fold(word))
+        start = False
+    return frozenset(caps)
+
+
+def _entities(
+    words: Sequence[str],
+    caps: frozenset[str] = frozenset(),
+    not_markers: frozenset[str] = frozenset(),
+) -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    """Named places by kind, and the numbers not attached to any place.
+
+    When the text writes names with capitals (`caps` not empty, as officials do) a place name
+    must be one of them; otherwise (residents typing in lower case) any word that is no common
+    word may be a name. Words in `not_markers` were written in a form that is no place marker.
+    """
     found: dict[str, set[str]] = {}
     used: set[int] = set()
     n = len(words)
@@ -116,7 +170,11 @@ def _entities(words: Sequence[str]) -> tuple[dict[str, frozenset[str]], frozense
         word = words[i]
         kind = _MARKERS.get(word)
         # "yêu cầu" is a request, not a bridge; "con đường"/"tuyến đường" still are roads.
-        if kind is None or (word == "cau" and i > 0 and words[i - 1] == "yeu"):
+        if (
+            kind is None
+            or word in not_markers
+            or (word == "cau" and i > 0 and words[i - 1] == "yeu")
+        ):
             i += 1
             continue
         j = i + 1
@@ -132,13 +190,25 @@ def _entities(words: Sequence[str]) -> tuple[dict[str, frozenset[str]], frozense
             continue
         # "xóm Bản Pát": a marker word may start a name of the same kind of place.
         other_marker = nxt in _MARKERS and _MARKERS[nxt] != kind
-        if word in _NUMBER_ONLY or nxt in _NOT_NAME or other_marker or len(nxt) < 2:
+        if (
+            word in _NUMBER_ONLY
+            or (kind == _WORKS and not caps)  # "trạm biến áp nhảy suốt": no name in lower case
+            or other_marker
+            or len(nxt) < 2
+            or not nxt.isalpha()  # concept tokens ("ma_tuy") are no names
+            or (nxt not in caps if caps else nxt in _NOT_NAME)
+        ):
             i += 1
             continue
         name = [nxt]
         k = j + 1
         # Place names are mostly one or two syllables ("Đông", "Thanh Kỳ", "Bản Pát").
-        if k < n and words[k] not in _NOT_NAME and words[k] not in _MARKERS and words[k].isalpha():
+        if (
+            k < n
+            and words[k].isalpha()
+            and words[k] not in _MARKERS
+            and (words[k] in caps if caps else words[k] not in _NOT_NAME)
+        ):
             name.append(words[k])
             k += 1
         found.setdefault(kind, set()).add(" ".join(name))
@@ -149,27 +219,48 @@ def _entities(words: Sequence[str]) -> tuple[dict[str, frozenset[str]], frozense
 
 # --- features and scoring -----------------------------------------------------------------------
 
-# Words that occur in many unrelated requests: sharing them is weak evidence of a duplicate.
+# Words that occur in many unrelated requests: sharing them is weak evidence of a duplicate. The
+# index also learns this from the dialogue itself (IDF, see `SimilarityIndex.idf`); this list is
+# the prior that holds while a dialogue is still small.
 _LOW_WEIGHT_TEXT = """
 cho nguoi nha dat ho_gia_dinh thon xom to tdp khu_pho ap duong khu dan cu thuc hien giai quyet
 dau tu kinh phi nguon von xay dung cong trinh du an ho_tro tac quan ly tinh hinh chinh sach che
 do kiem tra xu_ly lam tang cuong day nhanh tien tuyen truyen van dong huong tiep thu den
-mua gia tang giup cap
+mua gia tang giup cap sua nang_cap xuong_cap cham di lai kho khan sinh hoat di_lai kho_khan
+nuoc mat ngay dem toi sang chieu nam thang tuan lan xe dung tiep_tuc giai_quyet dau_tu
+xay_dung cong_trinh kinh_phi thuc_hien kiem_tra tuyen_truyen sinh_hoat chinh_sach tang_cuong
+quan_ly bo_tri to_chuc dut_diem som_nhat
 """
 _LOW_WEIGHT = frozenset(_LOW_WEIGHT_TEXT.split())
 _ENTITY_WEIGHT = 1.5
 _CONCEPT_WEIGHT = 1.5
 _LOW = 0.4
 # A question lighter than this is too short to be called the same as another on its own words.
-_MIN_WEIGHT = 3.0
+_MIN_WEIGHT = 1.5
+# How the final score is made: the share of rapidfuzz's string score, the rest being the weighted
+# overlap, itself split between coverage of the shorter question and overlap of both (Dice).
+_FUZZY_SHARE = 0.3
+_COVER_SHARE = 0.8
+_PLACE_BONUS = 6.0
+# IDF smoothing: a dialogue of a handful of questions says little about which words are common,
+# so counts are pulled towards "every word is as rare as the next" until the dialogue grows.
+_IDF_SMOOTH = 3.0
+# Up to this many questions IDF is recomputed after every change (exact); above, after growth.
+_IDF_EXACT_UP_TO = 500
+
+Idf = Callable[[str], float]
 
 
-@dataclass(frozen=True)
+def _unit_idf(token: str) -> float:
+    return 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class Features:
-    """What the scorer needs to know about one question."""
+    """What the scorer needs to know about one question (computed once, kept by the index)."""
 
     key: str  # content tokens joined by spaces: the string rapidfuzz compares
-    weights: dict[str, float]
+    weights: dict[str, float]  # prior weight of every token (topic, places, numbers)
     total: float
     places: dict[str, frozenset[str]]
     numbers: frozenset[str]
@@ -177,26 +268,41 @@ class Features:
     topic_total: float
 
 
+def _prior(token: str) -> float:
+    if token in _LOW_WEIGHT:
+        return _LOW
+    if "_" in token:
+        return _CONCEPT_WEIGHT
+    return 1.0
+
+
 def features(text: str) -> Features:
-    words = concept_words(text)
-    places, numbers = _entities(words)
+    """The tokens, weights and places of a question (see the module's description)."""
+    typed, words = analyse(text)
+    originals: dict[str, set[str]] = {}
+    for original, folded in typed:
+        if folded in _MARKER_FORMS:
+            originals.setdefault(folded, set()).add(original)
+    not_markers = frozenset(
+        m for m, forms in originals.items() if m not in forms and _MARKER_FORMS[m] not in forms
+    )
+    places, numbers = _entities(words, _capitalised(text), not_markers)
     named = {part for names in places.values() for name in names for part in name.split()}
     weights: dict[str, float] = {}
+    topic: dict[str, float] = {}
     content = content_tokens(words)
-    # Place names count even when they look like stop-words ("thôn Bắc").
-    for token in [*content, *sorted(named - set(content))]:
+    for token in content:
+        if token in weights:
+            continue
         if token in named or token[:1].isdigit():
-            w = _ENTITY_WEIGHT
-        elif token in _LOW_WEIGHT:
-            w = _LOW
-        elif "_" in token:
-            w = _CONCEPT_WEIGHT
+            weights[token] = _ENTITY_WEIGHT
         else:
-            w = 1.0
-        weights[token] = w
+            weights[token] = topic[token] = _prior(token)
+    # Place names count even when they look like stop-words ("thôn Bắc").
+    for token in sorted(named - weights.keys()):
+        weights[token] = _ENTITY_WEIGHT
     # What the question asks about, apart from where: agreeing on the place alone must not make
     # "sửa đường tổ 5" a duplicate of "sửa nhà văn hóa tổ 5".
-    topic = {t: w for t, w in weights.items() if t not in named and not t[:1].isdigit()}
     return Features(
         key=" ".join(weights),
         weights=weights,
@@ -213,6 +319,7 @@ def rapidfuzz_score(a: str, b: str) -> float:
     return float(fuzz.token_set_ratio(a, b))
 
 
+@lru_cache(maxsize=1 << 16)
 def _same_place(names: frozenset[str], others: frozenset[str]) -> bool:
     # "Đông" and "Đông Tây" may be one place written shorter; "Đông Hòa" and "Tây Hòa" are two.
     for name in names:
@@ -224,57 +331,105 @@ def _same_place(names: frozenset[str], others: frozenset[str]) -> bool:
     return False
 
 
+def _named_in(names: frozenset[str], words: dict[str, float]) -> bool:
+    return any(all(part in words for part in name.split()) for name in names)
+
+
 def _share_place(a: Features, b: Features) -> bool:
-    return any(
-        (other := b.places.get(kind)) is not None and _same_place(names, other)
-        for kind, names in a.places.items()
-    )
+    """Whether the two name a place in common (or one names it and the other has its words)."""
+    for kind, names in a.places.items():
+        other = b.places.get(kind)
+        if (other is not None and _same_place(names, other)) or _named_in(names, b.weights):
+            return True
+    return any(_named_in(names, a.weights) for names in b.places.values())
 
 
 def conflict(a: Features, b: Features) -> float:
     """Factor (0-1] by which disagreeing places or numbers cut the score."""
-    for kind, names in a.places.items():
-        other = b.places.get(kind)
-        if other and not _same_place(names, other):
-            return 0.5
-    if a.numbers and b.numbers and not (a.numbers & b.numbers):
+    if a.places and b.places:
+        bplaces = b.places
+        for kind, names in a.places.items():
+            other = bplaces.get(kind)
+            if other and other is not names and not _same_place(names, other):
+                return 0.5
+    if a.numbers and b.numbers and a.numbers.isdisjoint(b.numbers):
         return 0.9
     return 1.0
 
 
-_PLACE_BONUS = 6.0
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """A question's topic weighted for one search: prior × IDF of the dialogue."""
+
+    feats: Features
+    weights: dict[str, float]
+    total: float
 
 
-def overlap(a: Features, b: Features) -> float:
-    """Weighted overlap 0-1 of what two questions ask about (places and numbers left out)."""
-    if not a.topic or not b.topic:
+def _weigh(feats: Features, idf: Idf) -> _Query:
+    weights = {t: w * idf(t) for t, w in feats.topic.items()}
+    return _Query(feats, weights, sum(weights.values()))
+
+
+def _weighted_total(feats: Features, idf: Idf) -> float:
+    return sum(prior * idf(token) for token, prior in feats.topic.items())
+
+
+def _overlap(query: _Query, other: Features, total: float) -> float:
+    """Weighted overlap 0-1 of what two questions ask about (places and numbers left out).
+
+    `total` is the weighted total of `other`'s topic, with the same IDF as the query's.
+    """
+    shared = _shared(query.weights, other.topic)
+    if not shared:
         return 0.0
-    small, large = (a.topic, b.topic) if len(a.topic) <= len(b.topic) else (b.topic, a.topic)
-    shared = sum(w for t, w in small.items() if t in large)
-    lighter = min(a.topic_total, b.topic_total)
+    return _finish(query, other, shared, total)
+
+
+def _shared(qweights: dict[str, float], topic: dict[str, float]) -> float:
+    if len(qweights) <= len(topic):
+        return sum(w for t, w in qweights.items() if t in topic)
+    return sum(qweights[t] for t in topic if t in qweights)
+
+
+def _finish(query: _Query, other: Features, shared: float, total: float) -> float:
+    lighter = min(query.total, total)
     # How much of the shorter question the longer one covers (a resident's short message inside
     # an official's long summary), damped for questions too short to say much...
-    cover = shared / lighter * min(1.0, lighter / _MIN_WEIGHT)
+    damp = min(1.0, min(query.feats.topic_total, other.topic_total) / _MIN_WEIGHT)
+    cover = min(1.0, shared / lighter) * damp
     # ...and how much they share overall, so that one common word does not carry the match.
-    dice = 2.0 * shared / (a.topic_total + b.topic_total)
-    return 0.65 * cover + 0.35 * dice
+    dice = 2.0 * shared / (query.total + total)
+    return _COVER_SHARE * cover + (1.0 - _COVER_SHARE) * dice
+
+
+def overlap(a: Features, b: Features, idf: Idf = _unit_idf) -> float:
+    """Weighted overlap 0-1 of the topics of two questions, words weighted by `idf`."""
+    return _overlap(_weigh(a, idf), b, _weighted_total(b, idf))
 
 
 def combine(a: Features, b: Features, fuzzy: float, shared: float | None = None) -> float:
     """Final score 0-100 from the rapidfuzz score and the weighted overlap of the two questions."""
     if shared is None:
         shared = overlap(a, b)
-    factor = conflict(a, b)
-    bonus = _PLACE_BONUS if factor == 1.0 and _share_place(a, b) else 0.0
-    return min(100.0, 0.4 * fuzzy + 60.0 * shared + bonus) * factor
+    return _combine(a, b, fuzzy, shared, conflict(a, b))
+
+
+def _combine(a: Features, b: Features, fuzzy: float, shared: float, factor: float) -> float:
+    bonus = (
+        _PLACE_BONUS if factor == 1.0 and (a.places or b.places) and _share_place(a, b) else 0.0
+    )
+    value = _FUZZY_SHARE * fuzzy + (100.0 - 100.0 * _FUZZY_SHARE) * shared + bonus
+    return min(100.0, value) * factor
 
 
 def upper_bound(shared: float) -> float:
     """The highest `combine` can reach with this overlap, whatever the rapidfuzz score."""
-    return 40.0 + 60.0 * shared + _PLACE_BONUS
+    return 100.0 * _FUZZY_SHARE + (100.0 - 100.0 * _FUZZY_SHARE) * shared + _PLACE_BONUS
 
 
 def score(a: Features, b: Features) -> float:
+    """Score of two questions on their own (every word as rare as the next)."""
     return combine(a, b, rapidfuzz_score(a.key, b.key))
 
 
@@ -287,10 +442,14 @@ class SimilarityIndex:
     Blocking: a new question is compared only with questions sharing at least one of its rarer
     tokens. Tokens held by more than `max_share` of the questions (and more than `min_common`)
     are too common to narrow anything down and are skipped while gathering candidates (they still
-    count in the score). Of the candidates, the `candidates` sharing the most tokens are scored.
+    count in the score). Of the candidates, the `candidates` sharing the most tokens are scored
+    (`candidates=0` scores every question: the all-pairs baseline of the benchmarks).
+
+    Words are weighted by how rare they are in the dialogue (IDF over the indexed questions):
+    "đường" in a dialogue where every third question is about roads says less than "kè".
     """
 
-    def __init__(self, *, candidates: int = 20, max_share: float = 0.02, min_common: int = 300):
+    def __init__(self, *, candidates: int = 24, max_share: float = 0.02, min_common: int = 300):
         self._candidates = candidates
         self._max_share = max_share
         self._min_common = min_common
@@ -298,8 +457,17 @@ class SimilarityIndex:
         self._slot: dict[str, int] = {}
         self._features: list[Features | None] = []
         self._categories: list[str | None] = []
-        self._postings: dict[str, list[int]] = {}
+        self._postings: dict[str, list[int]] = {}  # token → slots holding it, in order
+        self._holders: dict[str, set[int]] = {}  # the same as sets, for intersections
         self._live = 0
+        # IDF is read from a snapshot, renewed on every change while the dialogue is small and
+        # whenever it has grown or shrunk by a twentieth after that; each question's weighted
+        # total is kept with the snapshot it was computed under.
+        self._idf_cache: dict[str, float] = {}
+        self._idf_size = -1
+        self._idf_epoch = 0
+        self._totals: list[float] = []
+        self._epochs: list[int] = []
 
     def __len__(self) -> int:
         return self._live
@@ -321,8 +489,17 @@ class SimilarityIndex:
         self._slot[qid] = slot
         self._features.append(feats)
         self._categories.append(category)
+        self._totals.append(0.0)
+        self._epochs.append(-1)
+        postings, holders = self._postings, self._holders
         for token in feats.weights:
-            self._postings.setdefault(token, []).append(slot)
+            posting = postings.get(token)
+            if posting is None:
+                postings[token] = [slot]
+                holders[token] = {slot}
+            else:
+                posting.append(slot)
+                holders[token].add(slot)
         self._live += 1
 
     def remove(self, qid: str) -> None:
@@ -338,11 +515,43 @@ class SimilarityIndex:
                 posting = self._postings.get(token)
                 if posting is not None:
                     # Slots are appended in order, so the list stays sorted.
-                    posting.remove(slot)
+                    del posting[bisect_left(posting, slot)]
+                    self._holders[token].discard(slot)
+                    if not posting:
+                        del self._postings[token]
+                        del self._holders[token]
 
     def features_of(self, qid: str) -> Features | None:
         slot = self._slot.get(qid)
         return None if slot is None else self._features[slot]
+
+    def idf_function(self) -> Idf:
+        """IDF of a token over the questions indexed (smoothed for small dialogues)."""
+        live = self._live
+        if live != self._idf_size and (
+            live <= _IDF_EXACT_UP_TO or abs(live - self._idf_size) * 20 > self._idf_size
+        ):
+            self._idf_cache = {}
+            self._idf_size = live
+            self._idf_epoch += 1
+        cache = self._idf_cache
+        postings = self._postings
+        big = self._idf_size + _IDF_SMOOTH
+
+        def idf(token: str) -> float:
+            value = cache.get(token)
+            if value is None:
+                df = len(postings.get(token, ()))
+                value = cache[token] = 1.0 + log(big / (df + _IDF_SMOOTH))
+            return value
+
+        return idf
+
+    def _total(self, slot: int, feats: Features, idf: Idf) -> float:
+        if self._epochs[slot] != self._idf_epoch:
+            self._totals[slot] = _weighted_total(feats, idf)
+            self._epochs[slot] = self._idf_epoch
+        return self._totals[slot]
 
     def similar(
         self,
@@ -362,40 +571,88 @@ class SimilarityIndex:
         min_score: float = SUGGEST_THRESHOLD,
         exclude: str | None = None,
     ) -> list[tuple[str, float]]:
-        found: list[tuple[str, float]] = []
+        idf = self.idf_function()
+        weighted = _weigh(query, idf)
+        kept: list[tuple[int, Features, float, float]] = []
+        qweights, qtotal, qprior = weighted.weights, weighted.total, query.topic_total
+        features_of, categories, ids = self._features, self._categories, self._ids
+        fuzzy_room = 100.0 * _FUZZY_SHARE + _PLACE_BONUS
+        scale = 100.0 - 100.0 * _FUZZY_SHARE
         for slot in self._candidate_slots(query):
-            feats = self._features[slot]
-            if feats is None or (category is not None and self._categories[slot] != category):
+            feats = features_of[slot]
+            if feats is None or (category is not None and categories[slot] != category):
                 continue
-            qid = self._ids[slot]
-            if qid == exclude:
+            if exclude is not None and ids[slot] == exclude:
                 continue
-            shared = overlap(query, feats)
-            if upper_bound(shared) < min_score:
+            # The overlap, written out: this loop runs for every candidate of every question.
+            topic = feats.topic
+            if len(qweights) <= len(topic):
+                shared = sum([w for t, w in qweights.items() if t in topic])
+            else:
+                shared = sum([qweights[t] for t in topic if t in qweights])
+            if shared:
+                total = self._total(slot, feats, idf)
+                damp = min(1.0, min(qprior, feats.topic_total) / _MIN_WEIGHT)
+                cover = min(1.0, shared / min(qtotal, total)) * damp
+                dice = 2.0 * shared / (qtotal + total)
+                shared = _COVER_SHARE * cover + (1.0 - _COVER_SHARE) * dice
+            bound = fuzzy_room + scale * shared
+            if bound < min_score:
                 continue  # cheap to rule out before rapidfuzz runs
-            value = combine(query, feats, rapidfuzz_score(query.key, feats.key), shared)
-            if value >= min_score:
-                found.append((qid, round(value, 2)))
+            factor = conflict(query, feats)
+            if bound * factor < min_score:
+                continue
+            kept.append((slot, feats, shared, factor))
+        if not kept:
+            return []
+        # rapidfuzz's own C loop; `process.cdist` costs more in set-up than a few calls do.
+        key, ratio = query.key, fuzz.token_set_ratio
+        found: list[tuple[int, float]] = []
+        for slot, feats, shared, factor in kept:
+            total = _combine(query, feats, ratio(key, feats.key), shared, factor)
+            if total >= min_score:
+                found.append((slot, round(total, 2)))
         # Ties go to the older question: it is the one others have already backed.
-        found.sort(key=lambda pair: (-pair[1], self._slot[pair[0]]))
-        return found[:limit]
+        found.sort(key=lambda pair: (-pair[1], pair[0]))
+        return [(self._ids[slot], value) for slot, value in found[:limit]]
 
     def _candidate_slots(self, query: Features) -> list[int]:
+        if self._candidates <= 0:  # exhaustive: every question (the all-pairs baseline)
+            return [slot for slot, f in enumerate(self._features) if f is not None]
         cap = max(self._min_common, int(self._max_share * self._live))
-        lists = [p for t in query.weights if (p := self._postings.get(t))]
+        postings = self._postings
+        lists = sorted(
+            ((len(p), t) for t in query.weights if (p := postings.get(t))), key=itemgetter(0)
+        )
         if not lists:
             return []
-        lists.sort(key=len)
-        chosen = [p for p in lists if len(p) <= cap]
-        if not chosen:
-            # Only common words: look at the most recent holders of the rarest one.
-            chosen = [lists[0][-cap:]]
+        # The rarest tokens first, until a budget of postings is spent: a place name or a rare
+        # concept narrows the search to a few questions.
         counts: Counter[int] = Counter()
-        for posting in chosen:
-            counts.update(posting)
+        spent = 0
+        rest: list[str] = []
+        for size, token in lists:
+            if size > cap or (spent and spent + size > 2 * cap):
+                rest.append(token)
+            else:
+                posting = postings[token]
+                # Rarer tokens count more (whole repeats keep the counting in C).
+                for _ in range(1 + (size * 10 <= cap) + (size * 50 <= cap)):
+                    counts.update(posting)
+                spent += size
+        if not counts:
+            # Only common words: look at the most recent holders of the rarest one.
+            counts.update(postings[lists[0][1]][-cap:])
         if len(counts) <= self._candidates:
             return list(counts)
-        return [s for s, _ in heapq.nlargest(self._candidates, counts.items(), key=itemgetter(1))]
+        # The common words still rank the candidates: intersect each word's holders with them
+        # (set operations in C, not a walk over long postings).
+        found = counts.keys()
+        holders = self._holders
+        for token in rest:
+            counts.update(found & holders[token])
+        ranked = sorted(counts.items(), key=itemgetter(1), reverse=True)
+        return [slot for slot, _ in ranked[: self._candidates]]
 
 
 # --- clustering ---------------------------------------------------------------------------------
@@ -406,6 +663,7 @@ class Clusters:
 
     The assignment question → cluster is kept explicitly, so that the office can `merge` and
     `split` clusters; later questions join whatever cluster their best match belongs to *now*.
+    After a restart, `restore` puts the saved assignment back without clustering again.
     """
 
     def __init__(
@@ -427,6 +685,20 @@ class Clusters:
         self._cluster_of[qid] = cluster
         self._members.setdefault(cluster, []).append(qid)
         return cluster
+
+    def restore(self, qid: str, text: str, category: str | None, cluster: str) -> None:
+        """Put back a question with the cluster saved earlier (after a restart), as it was.
+
+        No matching is done: the saved `cluster` (which may carry officials' merges and splits)
+        is taken as it is. Restore questions in their order of arrival, so that members keep
+        their order and a split still names a cluster after its first member. Restoring a known
+        id again moves it to `cluster` and replaces its text.
+        """
+        if qid in self._cluster_of:
+            self._leave(qid)
+        self.index.add(qid, text, category)
+        self._cluster_of[qid] = cluster
+        self._members.setdefault(cluster, []).append(qid)
 
     def cluster_of(self, qid: str) -> str:
         return self._cluster_of[qid]
@@ -453,20 +725,17 @@ class Clusters:
         If that id still names the old cluster (its first member is taken out), the members
         left behind are renamed after their own first member, so ids stay "first member".
         """
-        taken = [q for q in qids if q in self._cluster_of]
+        taken = list(dict.fromkeys(q for q in qids if q in self._cluster_of))
         if not taken:
             raise ValueError("no known question to split off")
         new_id = taken[0]
         for qid in taken:
-            old = self._cluster_of[qid]
-            self._members[old].remove(qid)
-            if not self._members[old]:
-                del self._members[old]
-        for old in {c for c in self._members if c == new_id}:
-            rest = self._members.pop(old)
+            self._leave(qid)
+        rest = self._members.pop(new_id, None)
+        if rest:
             for qid in rest:
                 self._cluster_of[qid] = rest[0]
-            self._members[rest[0]] = rest
+            self._members.setdefault(rest[0], []).extend(rest)
         for qid in taken:
             self._cluster_of[qid] = new_id
         self._members[new_id] = taken
@@ -474,15 +743,17 @@ class Clusters:
 
     def remove(self, qid: str) -> None:
         """Forget a question. The cluster keeps its id even if its first member leaves."""
-        cluster = self._cluster_of.pop(qid, None)
         self.index.remove(qid)
-        if cluster is None:
-            return
+        if qid in self._cluster_of:
+            self._leave(qid)
+            del self._cluster_of[qid]
+
+    def _leave(self, qid: str) -> None:
+        cluster = self._cluster_of[qid]
         members = self._members[cluster]
         members.remove(qid)
         if not members:
             del self._members[cluster]
-
 
 # --- category suggestion ------------------------------------------------------------------------
 

@@ -63,6 +63,7 @@ _THOUSAND_K = re.compile(r"(?<=\d)\s*k\b", re.IGNORECASE)
 _WORD = re.compile(r"\d+(?:/\d+)*|[^\W\d_]+")
 # "khônggggg", "điiii": stretched letters are emphasis, not a different word.
 _STRETCH = re.compile(r"([a-z])\1{2,}")
+_HAS_DIGIT = re.compile(r"\d")
 
 
 def _fold_table() -> dict[int, str]:
@@ -82,15 +83,17 @@ _FOLD = _fold_table()
 def pairs(text: str) -> list[tuple[str, str]]:
     """Each word as (original lower-case NFC form, folded form), in order."""
     prepared = unicodedata.normalize("NFC", text).casefold()
-    prepared = _THOUSAND_K.sub(" nghin", _THOUSANDS.sub("", prepared))
+    if _HAS_DIGIT.search(prepared):
+        prepared = _THOUSAND_K.sub(" nghin", _THOUSANDS.sub("", prepared))
     folded_all = prepared.translate(_FOLD)
+    stretched = _STRETCH.search(folded_all) is not None
     out: list[tuple[str, str]] = []
     for match in _WORD.finditer(prepared):
         start, end = match.span()
         folded = folded_all[start:end]
         if not folded.isascii():  # a letter outside Vietnamese: fold it the slow way
             folded = _strip_marks(folded)
-        if len(folded) > 2:
+        if stretched and len(folded) > 2:
             folded = _STRETCH.sub(r"\1", folded)
         out.append((match.group(), folded))
     return out
@@ -267,6 +270,87 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     ("ke|bo ke|ke chong sat lo|ke chong xoi lo", "ke", "ke"),
     ("binh xet|xet|xet duyet|ra soat", "binh xet", "binh_xet"),
     ("cham|lau|keo dai|tre hen|qua han|chua co ket qua|cham tre", "cham", "cham"),
+    # more paraphrase families seen in voters' petitions and dialogue notes
+    ("hang xom|nha ben canh|nha hang xom", "hang xom", "hang_xom"),
+    ("moi truong|bao ve moi truong", "moi truong", "moi_truong"),
+    ("ngoai gio|ngoai gio hanh chinh|ngay nghi|cuoi tuan|chu nhat|thu bay|ngay le", "ngoai gio",
+     "ngoai_gio"),
+    ("song dien thoai|song yeu|mat song|song di dong", "song dien thoai", "song_dien_thoai"),
+    ("nghia trang|nghia dia|mo ma", "nghia trang", "nghia_trang"),
+    ("san choi|khu vui choi|cho choi|noi vui choi|san tap|san the thao|san van dong", "san choi",
+     "san_choi"),
+    ("thieu nhi|thieu nien nhi dong", "tre em", "tre_em"),
+    ("diem truong|diem le|truong le|phan hieu", "diem truong", "diem_truong"),
+    ("sap nhap|sat nhap|gop truong|gop lop|gop diem|hop nhat|sap nhap truong", "sap nhap",
+     "sap_nhap"),
+    ("giay phep xay nha|phep xay dung|xin phep xay dung|giay phep xay|xin phep xay", "giay phep"
+     " xay dung", "gpxd"),
+    ("tram y te|tram xa|y te xa|tram y te xa", "tram y te", "tram_y_te"),
+    ("bac si|y bac si|bs", "bac si", "bac_si"),
+    ("truong thon|truong xom|truong ap|truong ban|can bo thon|can bo ap|truong khu pho"
+     "|to truong", "can bo thon", "can_bo_thon"),
+    ("gia dinh chinh sach|gia dinh co cong|ho chinh sach", "nguoi co cong", "nguoi_co_cong"),
+    ("chat doc da cam|da cam|dioxin|nhiem chat doc hoa hoc", "chat doc da cam", "da_cam"),
+    ("sau keo|sau keo mua thu", "sau keo", "sau_keo"),
+    ("dich ta lon chau phi|dich ta chau phi|dich ta lon|ta lon chau phi|dich ta", "dich ta lon",
+     "dich_ta_lon"),
+    ("hoa don dien tu|hddt", "hoa don dien tu", "hoa_don_dien_tu"),
+    ("ke khai thue|khai thue|nop thue|ke khai nop thue", "ke khai thue", "khai_thue"),
+    ("thu phi rac|tien rac|phi rac|phi ve sinh|phi thu gom rac|phi vsmt|phi ve sinh moi truong",
+     "phi rac", "phi_rac"),
+    ("vay von|vay tien|vay von uu dai", "vay von", "vay_von"),
+    ("gui tiet kiem|tiet kiem", "tiet kiem", "tiet_kiem"),
+    ("xac nhan cu tru|giay xac nhan cu tru|xac nhan thong tin cu tru|ct07", "xac nhan cu tru",
+     "xac_nhan_cu_tru"),
+    ("so ho khau|ho khau", "ho khau", "ho_khau"),
+    ("dien thoai thong minh|smartphone|dien thoai cam ung", "dien thoai thong minh",
+     "dien_thoai_thong_minh"),
+    ("lan chiem|lan dat|chiem dat|lan chiem dat|chiem dung", "lan chiem", "lan_chiem"),
+    ("dat cong|dat cong ich|dat hanh lang", "dat cong", "dat_cong"),
+    ("ranh gioi|moc gioi|ranh dat|ranh gioi thua dat", "ranh gioi", "ranh_gioi"),
+    ("do dac|do lai|do dat|do ve", "do dac", "do_dac"),
+    ("tranh chap|lan ranh", "tranh chap", "tranh_chap"),
+    ("cau tran|ngam tran", "cau tran", "cau_tran"),
+    ("ro ri|ri nuoc|thung day|ri ri", "ro ri", "ro_ri"),
+    ("ton cao|nang cao|cao hon|ton nen|nang cot", "ton cao", "ton_cao"),
+    ("mo rong|noi rong", "mo rong", "mo_rong"),
+    ("trai ga|chuong ga|trang trai ga", "trai ga", "trai_ga"),
+    ("ruoi|ruoi muoi|ruoi nhang", "ruoi muoi", "ruoi_muoi"),
+    ("khoi bui|bui ban|bui mu mit|khoi den", "khoi bui", "khoi_bui"),
+    ("lo gach|lo gach thu cong|lo nung gach", "lo gach", "lo_gach"),
+    ("khai thac cat|hut cat|ghe hut cat|khai thac cat trai phep|bom hut cat|cat tac|tau hut cat",
+     "khai thac cat", "khai_thac_cat"),
+    ("camera|camera an ninh|mat than", "camera", "camera"),
+    ("cho tha rong|tha rong|cho can nguoi|cho dai|benh dai", "cho tha rong", "cho_tha_rong"),
+    ("bao tieu|tieu thu|dau ra|bao tieu san pham|tieu thu san pham", "tieu thu", "tieu_thu"),
+    ("thuoc tru sau|thuoc bao ve thuc vat|thuoc bvtv|thuoc sau|bvtv", "thuoc bao ve thuc vat",
+     "thuoc_bvtv"),
+    ("dua don|don dua|dua ruoc", "dua don", "dua_don"),
+    # generic words of officials' writing: one token each, weighted low (see domain.dedupe)
+    ("giai quyet|xu ly dut diem|giai quyet dut diem", "giai quyet", "giai_quyet"),
+    ("dut diem|triet de", "dut diem", "dut_diem"),
+    ("xay dung", "xay dung", "xay_dung"),
+    ("co lap|bi co lap|chia cat", "co lap", "co_lap"),
+    ("dau tu|dau tu xay dung", "dau tu", "dau_tu"),
+    ("kinh phi|nguon kinh phi|nguon von|ngan sach", "kinh phi", "kinh_phi"),
+    ("cong trinh|hang muc", "cong trinh", "cong_trinh"),
+    ("thuc hien|trien khai", "thuc hien", "thuc_hien"),
+    ("kiem tra|thanh tra|kiem tra xu ly", "kiem tra", "kiem_tra"),
+    ("tuyen truyen|pho bien|tuyen truyen van dong", "tuyen truyen", "tuyen_truyen"),
+    ("sinh hoat", "sinh hoat", "sinh_hoat"),
+    ("chinh sach|che do|che do chinh sach", "chinh sach", "chinh_sach"),
+    ("tang cuong|day manh", "tang cuong", "tang_cuong"),
+    ("quan ly", "quan ly", "quan_ly"),
+    ("bo tri|sap xep", "bo tri", "bo_tri"),
+    ("kho khan|vat va", "kho khan", "kho_khan"),
+    ("di lai|qua lai|lai qua", "di lai", "di_lai"),
+    ("phu hop|hop ly", "phu hop", "phu_hop"),
+    ("dieu kien", "dieu kien", "dieu_kien"),
+    ("cong tac", "cong tac", "cong_tac"),
+    ("bien phap|giai phap|phuong an", "bien phap", "bien_phap"),
+    ("ke hoach", "ke hoach", "ke_hoach"),
+    ("cong khai|minh bach", "cong khai", "cong_khai"),
+    ("hoat dong", "hoat dong", "hoat_dong"),
     # requests written in several ways that mean the same
     ("sua chua|sua|sua lai|sua sang", "sua chua", "sua"),
     ("xem xet|xem lai|xet lai", "xem xet", ""),
@@ -274,7 +358,7 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     ("nang cap|cai tao|nang cap cai tao|nang cap sua chua", "nang cap", "nang_cap"),
     ("ho tro|tro giup|giup do", "ho tro", "ho_tro"),
     ("lap dat|lap|lap them|bo tri them", "lap dat", "lap_dat"),
-    ("thu gom|thu don", "thu gom", "thu_gom"),
+    ("thu gom|thu don|gom|don rac", "thu gom", "thu_gom"),
     ("xu ly nghiem|xu ly", "xu ly", "xu_ly"),
     ("cap doi|cap lai", "cap doi", "cap_doi"),
 )
@@ -362,6 +446,7 @@ khac|tiep tuc|kip thoi|dam bao|tao dieu kien|thuan loi|chi dao|yeu cau|nham|de n
 tren dia ban|khu vuc|hien tai|nua|cung|moi|luon|van|tung|tat ca|toan bo|nhu|bi|boi|vi|nen
 nghiem trong|nghiem|dao nay|gan day|giup|giup dan|giup dan voi
 cac tuyen|mot tuyen|nhieu nam|lau nay|lau|van chua|den nay|den nay van
+kinh|kinh de nghi|kinh mong|tha thiet|khan truong|nhanh chong|som nhat|cu the|thuc su|them
 """
 _STOP: frozenset[tuple[str, ...]] = frozenset(
     tuple(phrase.split())
@@ -402,6 +487,13 @@ def tokens(text: str) -> list[str]:
 def concept_words(text: str) -> list[str]:
     """All folded words with phrases merged into concepts, stop-words kept (for entity rules)."""
     return _rewrite(_expand(text), concepts=True)
+
+
+def analyse(text: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """`pairs(text)` and `concept_words(text)` in one pass over the text."""
+    words = pairs(text)
+    expanded = _rewrite([f for _, f in words], concepts=False)
+    return words, _rewrite(expanded, concepts=True)
 
 
 def contains_phrase(text_pairs: Iterable[tuple[str, str]], phrase: str) -> bool:

@@ -92,6 +92,70 @@ def test_merge_and_split_are_kept_for_later_questions() -> None:
     assert clusters.cluster_of("q4") == "q4"
 
 
+def test_restore_rebuilds_saved_clusters_without_reclustering() -> None:
+    saved = Clusters()
+    saved.add("q1", OFFICIAL)
+    saved.add("q2", "Sửa đường thôn Tây bị ổ gà")
+    saved.add("q3", RESIDENT)
+    saved.merge("q1", "q2")  # an official's decision, against the scores
+    saved.split(["q3"])
+    rows = [(q, saved.cluster_of(q)) for q in ("q1", "q2", "q3")]
+    assert rows == [("q1", "q1"), ("q2", "q1"), ("q3", "q3")]
+
+    texts = {"q1": OFFICIAL, "q2": "Sửa đường thôn Tây bị ổ gà", "q3": RESIDENT}
+    restored = Clusters()
+    for qid, cluster in rows:
+        restored.restore(qid, texts[qid], None, cluster)
+    assert restored.clusters() == saved.clusters()
+    # A known id keeps its cluster; new questions match restored ones and join their clusters.
+    assert restored.add("q1", "anything") == "q1"
+    assert restored.add("q4", "duong thon tay nhieu o ga qua, xin sua") == "q1"
+    assert restored.add("q5", "hien dat lam duong thon 3 roi chua dc cap so do") in {"q1", "q3"}
+    assert [q for q, _ in restored.index.similar(RESIDENT)][:2] in (["q3", "q1"], ["q1", "q3"])
+    # merge, split and remove go on working on restored state.
+    assert restored.merge("q3", "q1") == "q3"
+    assert set(restored.members("q3")) >= {"q1", "q2", "q3", "q4"}
+    assert restored.split(["q2", "q4"]) == "q2"
+    assert restored.members("q2") == ["q2", "q4"]
+    restored.remove("q2")
+    assert restored.members("q2") == ["q4"]
+    assert "q2" not in restored.index
+    assert [q for q, _ in restored.index.similar("Sửa đường thôn Tây bị ổ gà")][:1] == ["q4"]
+
+
+def test_restore_keeps_cluster_ids_of_departed_first_members() -> None:
+    clusters = Clusters()
+    # The cluster is named after a question a resident has since deleted.
+    clusters.restore("q7", "Đề nghị lắp đèn chiếu sáng đường trục thôn 2", "infrastructure", "q5")
+    clusters.restore("q8", "thon 2 toi om ko co den duong", None, "q5")
+    assert clusters.members("q5") == ["q7", "q8"]
+    assert clusters.add("q9", "Đường thôn 2 tối thui, bao giờ có đèn đường ạ") == "q5"
+    # Restoring a known id again moves it (the saved state wins).
+    clusters.restore("q8", "thon 2 toi om ko co den duong", None, "q8")
+    assert clusters.members("q8") == ["q8"]
+    assert clusters.members("q5") == ["q7", "q9"]
+    assert clusters.index.similar("den duong thon 2", category="infrastructure")[0][0] == "q7"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Tổ chức thu gom rác ven sông.", "Đề nghị có xe gom rác cho mấy ấp ven sông"),
+        ("Đường nâng cao hơn nhà dân gây ngập", "Đường tôn cao nên nhà em ngập mỗi khi mưa"),
+    ],
+)
+def test_paraphrases_score_as_duplicates(a: str, b: str) -> None:
+    assert similar_pair(a, b) >= DEFAULT_THRESHOLD
+
+
+def test_capitalised_names_and_accented_markers() -> None:
+    # "mua bán" is no hamlet ("bản"), and a lower-case word after a marker in an official's
+    # capitalised text is no name.
+    assert features("Tình trạng mua bán ma túy trong thanh niên").places == {}
+    assert features("Đường tôn cao nên nhà em ngập").places == {}
+    assert features("Xây cầu tràn thôn Cốc Pái.").places == {"area": frozenset({"coc pai"})}
+
+
 @pytest.mark.parametrize(
     ("text", "category"),
     [

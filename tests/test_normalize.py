@@ -59,7 +59,20 @@ def test_land_certificate_synonyms_are_one_concept(variant: str) -> None:
 
 
 def test_stop_words_are_dropped_but_requests_kept() -> None:
-    assert tokens("Kính đề nghị UBND xã cho biết khi nào sửa đường ạ?") == ["kinh", "sua", "duong"]
+    assert tokens("Kính đề nghị UBND xã cho biết khi nào sửa đường ạ?") == ["sua", "duong"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("nâng cao hơn nhà dân", "đường tôn cao"),
+        ("thu phí vệ sinh môi trường", "tiền rác"),
+        ("giấy xác nhận thông tin cư trú", "xac nhan cu tru"),
+        ("làm căn cước ngoài giờ hành chính", "lam can cuoc ngay nghi"),
+    ],
+)
+def test_paraphrase_families_share_a_concept(a: str, b: str) -> None:
+    assert set(tokens(a)) & set(tokens(b)) & {"ton_cao", "phi_rac", "xac_nhan_cu_tru", "ngoai_gio"}
 
 
 def test_stretched_letters_and_numbers() -> None:
