@@ -522,32 +522,18 @@ class OfficeFlows:
             return
         if command == "canbo":
             roles = turn.settings.roles
+            staff = [(p, "admin", "from_config") for p in sorted(roles.admins)]
+            staff += [(p, "official", "from_config") for p in sorted(roles.officials)]
+            staff += [(p, "collector", "from_config") for p in sorted(roles.collectors)]
+            staff += [(p, r, "from_chat") for p, r in await turn.tx.staff_list()]
             lines = [
                 turn.t(
                     "office.staff_line",
                     person=p,
-                    role=turn.t("roles.admin"),
-                    origin=turn.t("office.from_config"),
+                    role=turn.t(f"roles.{role}"),
+                    origin=turn.t(f"office.{origin}"),
                 )
-                for p in sorted(roles.admins)
-            ]
-            lines += [
-                turn.t(
-                    "office.staff_line",
-                    person=p,
-                    role=turn.t("roles.official"),
-                    origin=turn.t("office.from_config"),
-                )
-                for p in sorted(roles.officials)
-            ]
-            lines += [
-                turn.t(
-                    "office.staff_line",
-                    person=p,
-                    role=turn.t(f"roles.{r}"),
-                    origin=turn.t("office.from_chat"),
-                )
-                for p, r in await turn.tx.staff_list()
+                for p, role, origin in staff
             ]
             await self.done(turn, turn.t("office.staff_head") + "\n" + "\n".join(lines))
             return

@@ -144,16 +144,10 @@ def test_demo_runs_a_scripted_conversation(tmp_path: Path) -> None:
     conn.close()
 
 
-async def _wait(api: FakeBotApi, chat: int, count: int) -> None:
-    await api.wait_for_reply(chat, count, within=20)
-
-
-async def test_run_against_a_bot_api_server_and_stop_on_sigterm(tmp_path: Path) -> None:
-    api = FakeBotApi()
-    runner, base_url = await serve_http(api)
-    config = minimal(tmp_path, base_url=base_url)
-    env = {**os.environ, "BOT_TELEGRAM_TOKEN": ""}
-    proc = await asyncio.create_subprocess_exec(
+async def start_run(config: Path) -> asyncio.subprocess.Process:
+    """`python -m bot --config CONFIG run` as a commune would start it, tokens from the file."""
+    env = {**os.environ, "BOT_TELEGRAM_TOKEN": "", "BOT_ZALO_TOKEN": ""}
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
@@ -165,6 +159,17 @@ async def test_run_against_a_bot_api_server_and_stop_on_sigterm(tmp_path: Path) 
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def _wait(api: FakeBotApi, chat: int, count: int) -> None:
+    await api.wait_for_reply(chat, count, within=20)
+
+
+async def test_run_against_a_bot_api_server_and_stop_on_sigterm(tmp_path: Path) -> None:
+    api = FakeBotApi()
+    runner, base_url = await serve_http(api)
+    config = minimal(tmp_path, base_url=base_url)
+    proc = await start_run(config)
     chat = 4242
     try:
         api.push_text(chat, "/start")
@@ -201,19 +206,7 @@ async def test_run_with_a_token_the_server_rejects(tmp_path: Path) -> None:
     api = FakeBotApi(token="999:another-token-that-the-server-knows-xxxxxxxx")
     runner, base_url = await serve_http(api)
     config = minimal(tmp_path, base_url=base_url)
-    env = {**os.environ, "BOT_TELEGRAM_TOKEN": ""}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "--config",
-        str(config),
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await start_run(config)
     try:
         _, stderr = await asyncio.wait_for(proc.communicate(), 30)
     finally:
@@ -234,19 +227,7 @@ async def test_run_starts_telegram_and_zalo_on_one_database(tmp_path: Path) -> N
     config = minimal(tmp_path, base_url=base_url)
     with config.open("a", encoding="utf-8") as out:
         out.write(f'\n[zalo]\ntoken = "{ZALO_TOKEN}"\nbase_url = "{zalo_url}"\n')
-    env = {**os.environ, "BOT_TELEGRAM_TOKEN": "", "BOT_ZALO_TOKEN": ""}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "--config",
-        str(config),
-        "run",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    proc = await start_run(config)
     try:
         # A resident on Zalo types everything; the numbered lists stand in for buttons.
         user = "8812"
