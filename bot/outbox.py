@@ -56,7 +56,9 @@ class Pacer:
 
     async def wait(self) -> None:
         now = time.monotonic()
-        slot = max(now, self._next)
+        # A send that started late (slow answer, busy CPU) may be made up for, by at most two
+        # slots: the rate averages out at `per_second`, and never bursts past ~3 in a row.
+        slot = max(self._next, now - 2 * self.interval)
         self._next = slot + self.interval
         if slot > now:
             await asyncio.sleep(slot - now)
@@ -72,7 +74,7 @@ class Outbox:
         clock: Clock,
         senders: dict[str, Sender],
         per_second: dict[str, float] | None = None,
-        on_progress: Callable[[], Awaitable[None]] | None = None,
+        on_progress: Callable[[bool], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -102,9 +104,10 @@ class Outbox:
                     if await self._deliver(delivery):
                         sent += 1
                 if self.on_progress is not None:
-                    await self.on_progress()
+                    await self.on_progress(False)
         if self.on_progress is not None:
-            await self.on_progress()
+            # Nothing left to send: the admin sees the final summary now, not at the next round.
+            await self.on_progress(True)
         return sent
 
     async def _deliver(self, delivery: Delivery) -> bool:

@@ -33,14 +33,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from math import log
-from operator import itemgetter
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from domain.categories import OTHER
@@ -276,8 +275,13 @@ def _prior(token: str) -> float:
     return 1.0
 
 
+@lru_cache(maxsize=1 << 15)
 def features(text: str) -> Features:
-    """The tokens, weights and places of a question (see the module's description)."""
+    """The tokens, weights and places of a question (see the module's description).
+
+    Cached per text (residents send the same words again, imports repeat lines): the result is
+    shared, so callers must not change its dictionaries.
+    """
     typed, words = analyse(text)
     originals: dict[str, set[str]] = {}
     for original, folded in typed:
@@ -435,6 +439,11 @@ def score(a: Features, b: Features) -> float:
 
 # --- the index ----------------------------------------------------------------------------------
 
+# How many entity ids keep a row of remembered `conflict` factors (beyond, the rows start over).
+_CONFLICT_ROWS = 4096
+_Ints = npt.NDArray[np.int32]
+_Floats = npt.NDArray[np.float64]
+
 
 class SimilarityIndex:
     """Questions of one dialogue, searchable for near duplicates without comparing all pairs.
@@ -442,14 +451,24 @@ class SimilarityIndex:
     Blocking: a new question is compared only with questions sharing at least one of its rarer
     tokens. Tokens held by more than `max_share` of the questions (and more than `min_common`)
     are too common to narrow anything down and are skipped while gathering candidates (they still
-    count in the score). Of the candidates, the `candidates` sharing the most tokens are scored
-    (`candidates=0` scores every question: the all-pairs baseline of the benchmarks).
+    count in the score). `candidates=0` scores every question: the all-pairs baseline of the
+    benchmarks.
+
+    Scoring is done in two steps. The weighted overlap of every candidate is computed at once
+    with numpy (tokens are interned to ints; each question keeps a row of token ids and prior
+    weights), which bounds the final score from above; then candidates are fully scored
+    (entities, rapidfuzz) in the order of that bound, stopping as soon as no remaining one can
+    enter the results. At most `candidates` are fully scored.
 
     Words are weighted by how rare they are in the dialogue (IDF over the indexed questions):
-    "đường" in a dialogue where every third question is about roads says less than "kè".
+    "đường" in a dialogue where every third question is about roads says less than "kè". The
+    IDF table is a snapshot, taken as a whole (every token, every question's weighted total) on
+    every change while the dialogue is small and whenever it has grown or shrunk by a tenth
+    after that: scores are consistent within a snapshot, and two indexes holding the same
+    questions score alike once `refresh` is called.
     """
 
-    def __init__(self, *, candidates: int = 24, max_share: float = 0.02, min_common: int = 300):
+    def __init__(self, *, candidates: int = 64, max_share: float = 0.02, min_common: int = 300):
         self._candidates = candidates
         self._max_share = max_share
         self._min_common = min_common
@@ -457,20 +476,39 @@ class SimilarityIndex:
         self._slot: dict[str, int] = {}
         self._features: list[Features | None] = []
         self._categories: list[str | None] = []
-        self._postings: dict[str, list[int]] = {}  # token → slots holding it, in order
-        self._holders: dict[str, set[int]] = {}  # the same as sets, for intersections
         self._live = 0
-        # IDF is read from a snapshot, renewed on every change while the dialogue is small and
-        # whenever it has grown or shrunk by a twentieth after that; each question's weighted
-        # total is kept with the snapshot it was computed under.
-        self._idf_cache: dict[str, float] = {}
+        # Tokens interned to ints (0 is padding); per token its holders' slots and live count.
+        self._vocab: dict[str, int] = {"": 0}
+        self._post: list[_Ints] = [np.empty(0, np.int32)]
+        self._post_len: list[int] = [0]
+        self._df: list[int] = [0]
+        # Per slot: topic token ids and prior weights (rows padded with 0), live flag, category.
+        self._rows = np.zeros((64, 8), np.int32)
+        self._row_prior = np.zeros((64, 8), np.float64)
+        self._alive = np.zeros(64, np.bool_)
+        self._cat_code = np.zeros(64, np.int32)
+        self._cat_codes: dict[str | None, int] = {None: 0}
+        self._damp = np.zeros(64, np.float64)  # how far a question is too short to say much
+        self._totals = np.zeros(64, np.float64)
+        # The IDF snapshot: per token id; tokens met after it get `_idf_new` (as if unseen).
+        self._idf = np.zeros(64, np.float64)
+        self._idf_new = 1.0
         self._idf_size = -1
-        self._idf_epoch = 0
-        self._totals: list[float] = []
-        self._epochs: list[int] = []
+        self._qbuf = np.zeros(64, np.float64)
+        # Questions naming the same places and numbers share an entity id, so that the places
+        # veto (`conflict`) is worked out once per id, not once per candidate.
+        self._entity_ids: dict[tuple[object, ...], int] = {}
+        self._entity_rep: list[Features] = []
+        self._entity = np.zeros(64, np.int32)
+        self._conflicts: dict[int, _Floats] = {}
 
     def __len__(self) -> int:
         return self._live
+
+    @property
+    def exhaustive(self) -> bool:
+        """Whether every question is scored (no blocking: the all-pairs baseline)."""
+        return self._candidates <= 0
 
     def __contains__(self, qid: object) -> bool:
         return qid in self._slot
@@ -481,6 +519,41 @@ class SimilarityIndex:
         self.add_features(qid, feats, category)
         return feats
 
+    def _grow_rows(self, slots: int, width: int) -> None:
+        rows, cols = self._rows.shape
+        if slots <= rows and width <= cols:
+            return
+        new_rows = max(rows, slots if slots <= rows else max(slots, 2 * rows))
+        new_cols = max(cols, width)
+        grown = np.zeros((new_rows, new_cols), np.int32)
+        grown[:rows, :cols] = self._rows
+        self._rows = grown
+        prior = np.zeros((new_rows, new_cols), np.float64)
+        prior[:rows, :cols] = self._row_prior
+        self._row_prior = prior
+        if new_rows > rows:
+            for name in ("_alive", "_cat_code", "_damp", "_totals", "_entity"):
+                old = getattr(self, name)
+                new = np.zeros(new_rows, old.dtype)
+                new[:rows] = old
+                setattr(self, name, new)
+
+    def _intern(self, token: str) -> int:
+        tid = self._vocab.get(token)
+        if tid is None:
+            tid = self._vocab[token] = len(self._post)
+            self._post.append(np.empty(4, np.int32))
+            self._post_len.append(0)
+            self._df.append(0)
+            if tid >= len(self._idf):
+                idf = np.full(2 * len(self._idf), self._idf_new)
+                idf[: len(self._idf)] = self._idf
+                self._idf = idf
+                self._qbuf = np.zeros(len(idf), np.float64)
+            else:
+                self._idf[tid] = self._idf_new
+        return tid
+
     def add_features(self, qid: str, feats: Features, category: str | None = None) -> None:
         if qid in self._slot:
             self.remove(qid)
@@ -489,17 +562,28 @@ class SimilarityIndex:
         self._slot[qid] = slot
         self._features.append(feats)
         self._categories.append(category)
-        self._totals.append(0.0)
-        self._epochs.append(-1)
-        postings, holders = self._postings, self._holders
+        self._grow_rows(slot + 1, len(feats.topic))
+        post, post_len, df = self._post, self._post_len, self._df
         for token in feats.weights:
-            posting = postings.get(token)
-            if posting is None:
-                postings[token] = [slot]
-                holders[token] = {slot}
-            else:
-                posting.append(slot)
-                holders[token].add(slot)
+            tid = self._intern(token)
+            size = post_len[tid]
+            arr = post[tid]
+            if size == len(arr):
+                arr = post[tid] = np.concatenate((arr, np.empty(size, np.int32)))
+            arr[size] = slot
+            post_len[tid] = size + 1
+            df[tid] += 1
+        vocab = self._vocab
+        tids = [vocab[t] for t in feats.topic]
+        width = len(tids)
+        self._rows[slot, :width] = tids
+        self._row_prior[slot, :width] = list(feats.topic.values())
+        self._alive[slot] = True
+        code = self._cat_codes.setdefault(category, len(self._cat_codes))
+        self._cat_code[slot] = code
+        self._damp[slot] = min(1.0, feats.topic_total / _MIN_WEIGHT)
+        self._entity[slot] = self._entity_of(feats)
+        self._totals[slot] = float(self._idf[tids] @ self._row_prior[slot, :width])
         self._live += 1
 
     def remove(self, qid: str) -> None:
@@ -509,49 +593,46 @@ class SimilarityIndex:
             return
         feats = self._features[slot]
         self._features[slot] = None
+        self._alive[slot] = False
         self._live -= 1
         if feats is not None:
             for token in feats.weights:
-                posting = self._postings.get(token)
-                if posting is not None:
-                    # Slots are appended in order, so the list stays sorted.
-                    del posting[bisect_left(posting, slot)]
-                    self._holders[token].discard(slot)
-                    if not posting:
-                        del self._postings[token]
-                        del self._holders[token]
+                self._df[self._vocab[token]] -= 1
 
     def features_of(self, qid: str) -> Features | None:
         slot = self._slot.get(qid)
         return None if slot is None else self._features[slot]
 
+    def _stale(self) -> bool:
+        live, size = self._live, self._idf_size
+        return live != size and (live <= _IDF_EXACT_UP_TO or abs(live - size) * 10 > size)
+
+    def refresh(self) -> None:
+        """Take a new IDF snapshot now and reweigh every question with it."""
+        live = self._live
+        big = live + _IDF_SMOOTH
+        self._idf_new = 1.0 + log(big / _IDF_SMOOTH)
+        df = np.asarray(self._df, np.float64)
+        idf = np.full(len(self._idf), self._idf_new)
+        idf[: len(df)] = 1.0 + np.log(big / (df + _IDF_SMOOTH))
+        idf[0] = 0.0
+        self._idf = idf
+        self._idf_size = live
+        n = len(self._ids)
+        if n:
+            self._totals[:n] = (idf[self._rows[:n]] * self._row_prior[:n]).sum(axis=1)
+
     def idf_function(self) -> Idf:
         """IDF of a token over the questions indexed (smoothed for small dialogues)."""
-        live = self._live
-        if live != self._idf_size and (
-            live <= _IDF_EXACT_UP_TO or abs(live - self._idf_size) * 20 > self._idf_size
-        ):
-            self._idf_cache = {}
-            self._idf_size = live
-            self._idf_epoch += 1
-        cache = self._idf_cache
-        postings = self._postings
-        big = self._idf_size + _IDF_SMOOTH
+        if self._stale():
+            self.refresh()
+        idf, vocab, unseen = self._idf, self._vocab, self._idf_new
 
-        def idf(token: str) -> float:
-            value = cache.get(token)
-            if value is None:
-                df = len(postings.get(token, ()))
-                value = cache[token] = 1.0 + log(big / (df + _IDF_SMOOTH))
-            return value
+        def weight(token: str) -> float:
+            tid = vocab.get(token)
+            return unseen if tid is None else float(idf[tid])
 
-        return idf
-
-    def _total(self, slot: int, feats: Features, idf: Idf) -> float:
-        if self._epochs[slot] != self._idf_epoch:
-            self._totals[slot] = _weighted_total(feats, idf)
-            self._epochs[slot] = self._idf_epoch
-        return self._totals[slot]
+        return weight
 
     def similar(
         self,
@@ -571,91 +652,188 @@ class SimilarityIndex:
         min_score: float = SUGGEST_THRESHOLD,
         exclude: str | None = None,
     ) -> list[tuple[str, float]]:
-        idf = self.idf_function()
-        weighted = _weigh(query, idf)
-        kept: list[tuple[int, Features, float, float]] = []
-        qweights, qtotal, qprior = weighted.weights, weighted.total, query.topic_total
-        features_of, categories, ids = self._features, self._categories, self._ids
-        fuzzy_room = 100.0 * _FUZZY_SHARE + _PLACE_BONUS
-        scale = 100.0 - 100.0 * _FUZZY_SHARE
-        for slot in self._candidate_slots(query):
-            feats = features_of[slot]
-            if feats is None or (category is not None and categories[slot] != category):
-                continue
-            if exclude is not None and ids[slot] == exclude:
-                continue
-            # The overlap, written out: this loop runs for every candidate of every question.
-            topic = feats.topic
-            if len(qweights) <= len(topic):
-                shared = sum([w for t, w in qweights.items() if t in topic])
-            else:
-                shared = sum([qweights[t] for t in topic if t in qweights])
-            if shared:
-                total = self._total(slot, feats, idf)
-                damp = min(1.0, min(qprior, feats.topic_total) / _MIN_WEIGHT)
-                cover = min(1.0, shared / min(qtotal, total)) * damp
-                dice = 2.0 * shared / (qtotal + total)
-                shared = _COVER_SHARE * cover + (1.0 - _COVER_SHARE) * dice
-            bound = fuzzy_room + scale * shared
-            if bound < min_score:
-                continue  # cheap to rule out before rapidfuzz runs
-            factor = conflict(query, feats)
-            if bound * factor < min_score:
-                continue
-            kept.append((slot, feats, shared, factor))
-        if not kept:
+        if not self._live or limit <= 0:
             return []
-        # rapidfuzz's own C loop; `process.cdist` costs more in set-up than a few calls do.
+        if self._stale():
+            self.refresh()
+        code = 0
+        if category is not None:
+            found_code = self._cat_codes.get(category)
+            if found_code is None:
+                return []
+            code = found_code
+        slots = self._candidate_slots(query)
+        if code:
+            slots = slots[self._cat_code[slots] == code]
+        if exclude is not None and (gone := self._slot.get(exclude)) is not None:
+            slots = slots[slots != gone]
+        if not len(slots):
+            return []
+        # The weighted overlap of every candidate at once.
+        vocab, idf, unseen = self._vocab, self._idf, self._idf_new
+        qtids: list[int] = []
+        qvals: list[float] = []
+        qtotal = 0.0
+        for token, prior in query.topic.items():
+            tid = vocab.get(token)
+            if tid is None:
+                qtotal += prior * unseen
+            else:
+                value = prior * float(idf[tid])
+                qtotal += value
+                qtids.append(tid)
+                qvals.append(value)
+        buf = self._qbuf
+        buf[qtids] = qvals
+        shared = buf[self._rows[slots]].sum(axis=1)
+        buf[qtids] = 0.0
+        has = np.flatnonzero(shared)
+        if not len(has):
+            return []
+        slots, shared = slots[has], shared[has]
+        totals = self._totals[slots]
+        damp = np.minimum(self._damp[slots], min(1.0, query.topic_total / _MIN_WEIGHT))
+        cover = np.minimum(1.0, shared / np.minimum(qtotal, totals)) * damp
+        dice = 2.0 * shared / (qtotal + totals)
+        share = _COVER_SHARE * cover + (1.0 - _COVER_SHARE) * dice
+        # `_combine` caps the score at 100 before the places factor.
+        bound = np.minimum(
+            100.0, 100.0 * _FUZZY_SHARE + _PLACE_BONUS + (100.0 - 100.0 * _FUZZY_SHARE) * share
+        )
+        keep = bound >= min_score
+        slots, share, bound = slots[keep], share[keep], bound[keep]
+        if not len(slots):
+            return []
+        # Disagreeing places and numbers cut the bound: once per distinct entity id.
+        if query.places or query.numbers:
+            factors = self._factors(query, self._entity[slots])
+            bound = bound * factors
+            keep = bound >= min_score
+            slots, share, bound, factors = slots[keep], share[keep], bound[keep], factors[keep]
+            if not len(slots):
+                return []
+        else:
+            factors = np.ones(len(slots))
+        # Best bound first; among equal bounds the older question first.
+        order = np.lexsort((slots, -bound))
+        if self._candidates > 0:
+            order = order[: self._candidates]
+        features_of = self._features
         key, ratio = query.key, fuzz.token_set_ratio
-        found: list[tuple[int, float]] = []
-        for slot, feats, shared, factor in kept:
-            total = _combine(query, feats, ratio(key, feats.key), shared, factor)
-            if total >= min_score:
-                found.append((slot, round(total, 2)))
-        # Ties go to the older question: it is the one others have already backed.
-        found.sort(key=lambda pair: (-pair[1], pair[0]))
-        return [(self._ids[slot], value) for slot, value in found[:limit]]
+        found: list[tuple[float, int]] = []
+        floor = min_score
+        last = len(self._ids)  # slot of the last kept result once `limit` are kept
+        for slot, value, top, factor in zip(
+            slots[order].tolist(),
+            share[order].tolist(),
+            bound[order].tolist(),
+            factors[order].tolist(),
+            strict=True,
+        ):
+            if top < floor:
+                break  # sorted by bound: no later candidate can enter the results
+            if slot > last and top < floor + 0.01:
+                continue  # at best a tie with a kept, older question: that one stays
+            feats = features_of[slot]
+            assert feats is not None
+            total = round(_combine(query, feats, ratio(key, feats.key), value, factor), 2)
+            if total >= floor:
+                found.append((-total, slot))
+                if len(found) >= limit:
+                    found.sort()
+                    del found[limit:]
+                    # Another candidate must at least tie the last kept one (ties go to the
+                    # older question, decided by the sort below).
+                    floor = max(floor, -found[-1][0] - 0.005)
+                    last = found[-1][1]
+        found.sort()
+        return [(self._ids[slot], -neg) for neg, slot in found[:limit]]
 
-    def _candidate_slots(self, query: Features) -> list[int]:
+    def _entity_of(self, feats: Features) -> int:
+        key = (tuple(sorted(feats.places.items())), feats.numbers)
+        entity = self._entity_ids.get(key)
+        if entity is None:
+            entity = self._entity_ids[key] = len(self._entity_rep)
+            self._entity_rep.append(feats)
+        return entity
+
+    def _factors(self, query: Features, entities: _Ints) -> _Floats:
+        """`conflict(query, ·)` for questions of these entity ids, remembered per entity pair."""
+        mine = self._entity_of(query)
+        count = len(self._entity_rep)
+        row = self._conflicts.get(mine)
+        if row is None or len(row) < count:
+            if len(self._conflicts) >= _CONFLICT_ROWS:
+                self._conflicts.clear()
+            grown = np.zeros(max(count, 2 * len(row) if row is not None else 64), np.float64)
+            if row is not None:
+                grown[: len(row)] = row
+            row = self._conflicts[mine] = grown
+        factors = row[entities]
+        unknown = factors == 0.0
+        if unknown.any():
+            reps = self._entity_rep
+            for entity in np.unique(entities[unknown]).tolist():
+                row[entity] = conflict(query, reps[entity])
+            factors = row[entities]
+        return factors
+
+    def _candidate_slots(self, query: Features) -> _Ints:
+        n = len(self._ids)
         if self._candidates <= 0:  # exhaustive: every question (the all-pairs baseline)
-            return [slot for slot, f in enumerate(self._features) if f is not None]
+            return np.flatnonzero(self._alive[:n]).astype(np.int32)
         cap = max(self._min_common, int(self._max_share * self._live))
-        postings = self._postings
+        vocab, post, post_len = self._vocab, self._post, self._post_len
         lists = sorted(
-            ((len(p), t) for t in query.weights if (p := postings.get(t))), key=itemgetter(0)
+            (post_len[tid], tid)
+            for t in query.weights
+            if (tid := vocab.get(t)) is not None and post_len[tid]
         )
         if not lists:
-            return []
+            return np.empty(0, np.int32)
         # The rarest tokens first, until a budget of postings is spent: a place name or a rare
         # concept narrows the search to a few questions.
-        counts: Counter[int] = Counter()
+        parts: list[_Ints] = []
         spent = 0
-        rest: list[str] = []
-        for size, token in lists:
+        for size, tid in lists:
             if size > cap or (spent and spent + size > 2 * cap):
-                rest.append(token)
-            else:
-                posting = postings[token]
-                # Rarer tokens count more (whole repeats keep the counting in C).
-                for _ in range(1 + (size * 10 <= cap) + (size * 50 <= cap)):
-                    counts.update(posting)
-                spent += size
-        if not counts:
+                break
+            parts.append(post[tid][:size])
+            spent += size
+        if not parts:
             # Only common words: look at the most recent holders of the rarest one.
-            counts.update(postings[lists[0][1]][-cap:])
-        if len(counts) <= self._candidates:
-            return list(counts)
-        # The common words still rank the candidates: intersect each word's holders with them
-        # (set operations in C, not a walk over long postings).
-        found = counts.keys()
-        holders = self._holders
-        for token in rest:
-            counts.update(found & holders[token])
-        ranked = sorted(counts.items(), key=itemgetter(1), reverse=True)
-        return [slot for slot, _ in ranked[: self._candidates]]
+            size, tid = lists[0]
+            parts.append(post[tid][max(0, size - cap) : size])
+        if len(parts) == 1:
+            slots = parts[0]
+            return slots[self._alive[slots]]
+        mark = np.zeros(n, np.bool_)
+        for part in parts:
+            mark[part] = True
+        mark &= self._alive[:n]
+        return np.flatnonzero(mark).astype(np.int32)
 
 
 # --- clustering ---------------------------------------------------------------------------------
+
+
+def _signature(feats: Features) -> tuple[object, ...]:
+    """What makes two questions' features equal (weights and topic follow from these)."""
+    return (feats.key, tuple(sorted(feats.places.items())), feats.numbers)
+
+
+_SELF_SCORES: dict[tuple[object, ...], float] = {}
+
+
+def self_score(feats: Features) -> float:
+    """The score of a question against an exact copy of itself (below 100 for short ones)."""
+    signature = _signature(feats)
+    value = _SELF_SCORES.get(signature)
+    if value is None:
+        if len(_SELF_SCORES) >= 1 << 15:
+            _SELF_SCORES.clear()
+        value = _SELF_SCORES[signature] = score(feats, feats)
+    return value
 
 
 class Clusters:
@@ -673,14 +851,27 @@ class Clusters:
         self.index = index if index is not None else SimilarityIndex()
         self._cluster_of: dict[str, str] = {}
         self._members: dict[str, list[str]] = {}
+        # Questions that normalise to exactly the same features as an earlier one join it
+        # without a search (the earlier one scores at least as high as any other candidate).
+        self._first_with: dict[tuple[object, ...], str] = {}
 
     def add(self, qid: str, text: str, category: str | None = None) -> str:
         """Place a new question; returns the id of its cluster."""
         if qid in self._cluster_of:
             return self._cluster_of[qid]
         query = features(text)
-        best = self.index.similar_to(query, limit=1, min_score=self.threshold)
+        signature = _signature(query)
+        same = self._first_with.get(signature)
+        if (
+            same is not None
+            and self.index.exhaustive is False
+            and self_score(query) >= self.threshold
+        ):
+            best = [(same, 100.0)]
+        else:
+            best = self.index.similar_to(query, limit=1, min_score=self.threshold)
         self.index.add_features(qid, query, category)
+        self._first_with.setdefault(signature, qid)
         cluster = self._cluster_of[best[0][0]] if best else qid
         self._cluster_of[qid] = cluster
         self._members.setdefault(cluster, []).append(qid)
@@ -695,8 +886,9 @@ class Clusters:
         id again moves it to `cluster` and replaces its text.
         """
         if qid in self._cluster_of:
+            self._forget_signature(qid)
             self._leave(qid)
-        self.index.add(qid, text, category)
+        self._first_with.setdefault(_signature(self.index.add(qid, text, category)), qid)
         self._cluster_of[qid] = cluster
         self._members.setdefault(cluster, []).append(qid)
 
@@ -743,10 +935,16 @@ class Clusters:
 
     def remove(self, qid: str) -> None:
         """Forget a question. The cluster keeps its id even if its first member leaves."""
+        self._forget_signature(qid)
         self.index.remove(qid)
         if qid in self._cluster_of:
             self._leave(qid)
             del self._cluster_of[qid]
+
+    def _forget_signature(self, qid: str) -> None:
+        feats = self.index.features_of(qid)
+        if feats is not None and self._first_with.get(_signature(feats)) == qid:
+            del self._first_with[_signature(feats)]
 
     def _leave(self, qid: str) -> None:
         cluster = self._cluster_of[qid]

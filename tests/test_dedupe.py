@@ -196,3 +196,44 @@ def test_complaints_are_recognised(text: str) -> None:
 )
 def test_ordinary_questions_are_not_complaints(text: str) -> None:
     assert not looks_like_complaint(text)
+
+
+ROADS = [f"Đề nghị sửa đường thôn {n} bị ổ gà" for n in range(1, 40)] + [
+    f"Xin lắp đèn chiếu sáng cho xóm {n}" for n in range(1, 40)
+]
+
+
+def test_indexes_holding_the_same_questions_score_alike_after_refresh() -> None:
+    grown = Clusters().index
+    for i, text in enumerate(ROADS * 8):  # grown one question at a time: an older IDF snapshot
+        grown.add(str(i), text)
+    fresh = SimilarityIndex()
+    for i, text in enumerate(ROADS * 8):
+        fresh.add(str(i), text)
+    grown.refresh()
+    fresh.refresh()
+    probe = "duong thon 7 nhieu o ga qua xin sua"
+    assert grown.similar(probe) == fresh.similar(probe)
+
+
+def test_blocking_finds_what_scoring_every_question_finds() -> None:
+    blocked, every = SimilarityIndex(), SimilarityIndex(candidates=0)
+    assert every.exhaustive and not blocked.exhaustive
+    for i, text in enumerate(ROADS):
+        blocked.add(str(i), text)
+        every.add(str(i), text)
+    for probe in ("duong thon 7 nhieu o ga qua xin sua", "xom 12 toi om, xin lap den duong"):
+        assert blocked.similar(probe, limit=1) == every.similar(probe, limit=1)
+
+
+def test_exact_copies_join_the_first_one_and_follow_the_office() -> None:
+    clusters = Clusters()
+    clusters.add("q1", "Sửa đường thôn Tây bị ổ gà")
+    clusters.add("q2", OFFICIAL)
+    clusters.merge("q2", "q1")
+    assert clusters.add("q3", "sua duong thon tay bi o ga") == "q2"
+    clusters.remove("q1")
+    clusters.remove("q3")
+    # The copies are gone: a new one is matched by searching (and starts its own cluster).
+    assert clusters.add("q4", "Sửa đường thôn Tây bị ổ gà") == "q4"
+    assert clusters.index.similar("sửa đường thôn Tây", limit=1)[0][0] == "q4"
