@@ -146,11 +146,12 @@ class Engine:
                 inbound.channel, inbound.update_key, now
             ):
                 return Outcome()
-            resident = await tx.resident(inbound.channel, inbound.chat_id)
-            state = await tx.conversation(inbound.channel, inbound.chat_id)
+            resident, state, granted = await tx.chat_context(
+                inbound.channel, inbound.chat_id, inbound.person
+            )
             if state is None:
                 state = ConversationState(inbound.channel, inbound.chat_id)
-            role = await self.role_of(tx, inbound.person)
+            role = self.role_from(inbound.person, granted)
             turn = Turn(
                 tx, inbound, self.settings, self.texts, now, state, resident, role, self.finder
             )
@@ -164,11 +165,11 @@ class Engine:
             await job()
         return Outcome(turn.replies, turn.toast, turn.wake_outbox)
 
-    async def role_of(self, tx: Transaction, person: str) -> str | None:
+    def role_from(self, person: str, granted: str | None) -> str | None:
+        """The role from the config, or granted in the chat (read from the store this turn)."""
         roles = self.settings.roles
         if person in roles.admins:
             return "admin"
-        granted = await tx.staff_role(person)
         if granted is not None:
             return granted
         if person in roles.officials:

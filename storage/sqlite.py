@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -123,7 +124,7 @@ def _question(row: aiosqlite.Row) -> Question:
     )
 
 
-def _resident(row: aiosqlite.Row) -> Resident:
+def _resident(row: Sequence[Any]) -> Resident:
     return Resident(
         id=row[0],
         channel=row[1],
@@ -276,6 +277,37 @@ class SqliteTransaction(OfficeQueries, AdminQueries):
             await self.clear_conversation(row[0], row[1])
         await self._conn.execute("DELETE FROM residents WHERE id = ?", (resident_id,))
         return kept
+
+    async def chat_context(
+        self, channel: str, chat_id: str, person: str
+    ) -> tuple[Resident | None, ConversationState | None, str | None]:
+        """The resident, their conversation and the person's granted role, in one query: a
+        conversation step reads all three, and each query costs a round trip to SQLite."""
+        row = await self._one(
+            """
+            SELECT r.id, r.channel, r.chat_id, r.user_id, r.consent, r.consent_at, r.village,
+                   r.name, r.notices, r.active,
+                   c.step, c.nonce, c.data, c.choices,
+                   (SELECT role FROM staff WHERE person = ?)
+            FROM (SELECT 1) AS one
+            LEFT JOIN residents r ON r.channel = ? AND r.chat_id = ?
+            LEFT JOIN conversations c ON c.channel = ? AND c.chat_id = ?
+            """,
+            (person, channel, chat_id, channel, chat_id),
+        )
+        assert row is not None
+        resident = None if row[0] is None else _resident(row[:10])
+        state = None
+        if row[10] is not None:
+            state = ConversationState(
+                channel=channel,
+                chat_id=chat_id,
+                step=row[10],
+                nonce=row[11],
+                data=json.loads(row[12]),
+                choices=[(k, label) for k, label in json.loads(row[13])],
+            )
+        return resident, state, row[14]
 
     # Conversation state ----------------------------------------------------------------------
     async def conversation(self, channel: str, chat_id: str) -> ConversationState | None:
