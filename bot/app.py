@@ -19,6 +19,7 @@ from telegram.request import BaseRequest
 from bot import admin_jobs, office_jobs
 from bot import telegram_channel as tg
 from bot.admin_jobs import BroadcastProgress
+from bot.aiohttp_request import AiohttpRequest
 from bot.config import Settings
 from bot.outbox import Outbox, Sender
 from bot.services import Services, open_services, utc_now
@@ -91,10 +92,9 @@ def build_application(
     )
     if settings.telegram.base_url:
         builder = builder.base_url(settings.telegram.base_url)
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+    # aiohttp under the framework: the Bot API calls are most of the bot's CPU (see README).
+    builder = builder.request(request or AiohttpRequest(pool_size=256))
+    builder = builder.get_updates_request(get_updates_request or AiohttpRequest(pool_size=1))
     app = builder.build()
 
     app.add_handler(CallbackQueryHandler(tg.on_update))

@@ -369,7 +369,16 @@ async def serve_http(api: FakeBotApi, host: str = "127.0.0.1", port: int = 0) ->
                 )
             else:
                 form = await request.post()
-                raw.update({k: str(v) for k, v in form.items()})
+                files: dict[str, Any] = {}
+                for k, v in form.items():
+                    if isinstance(v, web.FileField):
+                        files[k] = (v.filename, v.file.read())
+                    else:
+                        raw[k] = str(v)
+                params = decode_params(raw)
+                params.update(files)
+                status, body = await api.call(token, method, params)
+                return web.json_response(body, status=status)
         status, body = await api.call(token, method, decode_params(raw))
         return web.json_response(body, status=status)
 
