@@ -21,6 +21,9 @@ from storage.base import Store
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+# Telegram's per-chat limits: one message a second in a private chat, 20 a minute in a group.
+PER_CHAT_GAP = 1.0
+PER_GROUP_GAP = 3.0
 MAX_RETRY_AFTER_WAITS = 10
 BATCH = 100
 
@@ -84,6 +87,7 @@ class Outbox:
         self.on_progress = on_progress
         self.retry_afters = 0
         self._lock = asyncio.Lock()
+        self._last_to: dict[tuple[str, str], float] = {}
 
     def add_channel(self, channel: str, sender: Sender, per_second: float) -> None:
         self.senders[channel] = sender
@@ -126,10 +130,25 @@ class Outbox:
                     await tx.deactivate(delivery.channel, delivery.chat_id)
         return status is DeliveryStatus.SENT
 
+    async def _chat_gap(self, delivery: Delivery) -> None:
+        """Space messages to one chat; only matters when one chat has several waiting."""
+        key = (delivery.channel, delivery.chat_id)
+        gap = PER_GROUP_GAP if delivery.chat_id.startswith("-") else PER_CHAT_GAP
+        last = self._last_to.get(key)
+        if last is not None:
+            wait = last + gap - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        self._last_to[key] = time.monotonic()
+        if len(self._last_to) > 10_000:
+            cutoff = time.monotonic() - PER_GROUP_GAP
+            self._last_to = {k: t for k, t in self._last_to.items() if t > cutoff}
+
     async def _send_one(self, delivery: Delivery) -> DeliveryStatus | None:
         sender = self.senders[delivery.channel]
         pacer = self.pacers[delivery.channel]
         for _ in range(MAX_RETRY_AFTER_WAITS):
+            await self._chat_gap(delivery)
             await pacer.wait()
             try:
                 await sender.send_text(delivery.chat_id, delivery.text)

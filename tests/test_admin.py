@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -300,3 +301,13 @@ def test_dialogue_command_line(tmp_path: Path) -> None:
     bad = cli("set", "BL26", "--deadline", "ngày mai")
     assert bad.returncode == 2 and "--deadline" in bad.stderr and "Traceback" not in bad.stderr
     assert cli("set", "XX", "--location", "Sân bóng").returncode == 2
+
+
+async def test_one_chat_is_sent_at_most_one_message_a_second(admin: Harness) -> None:
+    await subscribers(admin)
+    for text in ("Thông báo một", "Thông báo hai", "Thông báo ba"):
+        await notice(admin, text, EVERYONE)
+    await flush(admin)
+    times = [s.at for s in admin.api.by_chat[THIRD] if s.text.startswith("THÔNG BÁO CỦA")]
+    assert len(times) == 3
+    assert all(b - a >= 0.95 for a, b in itertools.pairwise(times))
