@@ -285,7 +285,8 @@ def to_inbound(update: Mapping[str, Any]) -> Inbound | None:
         "update_key": str(message_id) if message_id else None,
     }
     text = message.get("text")
-    if update.get("event_name") == TEXT_EVENT and isinstance(text, str) and text.strip():
+    # Blank text stays text: the engine answers "the message is empty", as on every channel.
+    if update.get("event_name") == TEXT_EVENT and isinstance(text, str):
         # Commands ("/huy") stay text: the engine recognises them the same on every channel.
         return Inbound(kind=Kind.TEXT, text=text, **base)
     # Images, stickers, voice, anything new Zalo adds: the same polite refusal.
