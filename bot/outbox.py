@@ -49,6 +49,8 @@ class Sender(Protocol):
         self, chat_id: str, data: bytes, filename: str, kind: str, caption: str
     ) -> None: ...
 
+    async def send_file_ref(self, chat_id: str, file_ref: str, file_name: str) -> None: ...
+
 
 class Pacer:
     """Spaces sends `1 / per_second` apart; `pause` holds everything back after a 429."""
@@ -152,6 +154,10 @@ class Outbox:
             await pacer.wait()
             try:
                 await sender.send_text(delivery.chat_id, delivery.text)
+                if delivery.file_ref:
+                    await sender.send_file_ref(
+                        delivery.chat_id, delivery.file_ref, delivery.file_name or ""
+                    )
                 return DeliveryStatus.SENT
             except Blocked:
                 return DeliveryStatus.BLOCKED

@@ -122,6 +122,14 @@ def to_inbound(update: Update) -> Inbound | None:
             return None
     if msg.text is not None:
         return Inbound(kind=Kind.TEXT, text=msg.text, **base)
+    if msg.document is not None:
+        return Inbound(
+            kind=Kind.FILE,
+            text=msg.caption or "",
+            file_ref=f"{CHANNEL}:{msg.document.file_id}",
+            file_name=msg.document.file_name or "van-ban",
+            **base,
+        )
     # Stickers, photos, voice, location, files, contacts, polls... all get the same polite answer.
     return Inbound(kind=Kind.UNSUPPORTED, **base)
 
@@ -184,6 +192,17 @@ class TelegramSender:
         self, chat_id: str, data: bytes, filename: str, kind: str, caption: str
     ) -> None:
         await send_file(self.bot, int(chat_id), data, filename, kind, caption)
+
+    async def send_file_ref(self, chat_id: str, file_ref: str, file_name: str) -> None:
+        channel, _, file_id = file_ref.partition(":")
+        if channel != CHANNEL:
+            return  # a file held by another channel cannot be forwarded from here
+        try:
+            await self.bot.send_document(chat_id=int(chat_id), document=file_id)
+        except Forbidden as exc:
+            raise Blocked(str(exc)) from exc
+        except (TimedOut, NetworkError) as exc:
+            raise Transient(str(exc)) from exc
 
 
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

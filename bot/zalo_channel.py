@@ -40,7 +40,7 @@ from bot.config import ZALO_BASE_URL, ZaloSettings
 from bot.outbox import Blocked, Outbox, RetryLater, Transient
 from bot.services import Services
 from bot.textsplit import split_text
-from domain.texts import Texts
+from domain.texts import Texts, load_texts
 from handlers.io import Inbound, Kind, Outcome, Reply
 
 CHANNEL = "zalo"
@@ -65,10 +65,6 @@ MAX_WEBHOOK_BODY = 1024 * 1024
 STOP_GRACE = 10.0
 
 # Used when the catalog has no "zalo.file_note" entry: where the file can be had instead.
-FILE_NOTE = (
-    "📎 {name}{caption}: tệp này chưa gửi được qua Zalo. Ông/bà vui lòng nhận qua Telegram "
-    "hoặc tại Văn phòng HĐND-UBND xã."
-)
 
 log = logging.getLogger(__name__)
 
@@ -351,12 +347,14 @@ class ZaloSender:
         # sendPhoto only takes a URL and there is no sendDocument: say where the file is instead.
         await self.send_text(chat_id, self.file_note(filename, len(data), caption))
 
+    async def send_file_ref(self, chat_id: str, file_ref: str, file_name: str) -> None:
+        # A document another channel holds (the signed conclusion) cannot be attached here.
+        await self.send_text(chat_id, self.file_note(file_name, 0, ""))
+
     def file_note(self, filename: str, size: int, caption: str) -> str:
         extra = f" ({caption})" if caption.strip() else ""
-        kb = size // 1024 + 1
-        if self.texts is not None and "zalo.file_note" in self.texts:
-            return self.texts("zalo.file_note", name=filename, caption=extra, kb=kb)
-        return FILE_NOTE.format(name=filename, caption=extra)
+        texts = self.texts or load_texts()
+        return texts("zalo.file_note", name=filename, caption=extra)
 
 
 class ZaloChannel:

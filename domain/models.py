@@ -180,6 +180,8 @@ class Delivery:
     text: str
     status: DeliveryStatus
     attempts: int
+    file_ref: str | None = None
+    file_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ NOTICE_TIME = "admin_notice_time"
 NOTICE_CONFIRM = "admin_notice_confirm"
 WRITE_CONCLUSION = "admin_write_conclusion"
 CONFIRM_CONCLUSION = "admin_confirm_conclusion"
+CONCLUSION_FILE = "admin_conclusion_file"
 CONFIRM_CLOSE = "admin_confirm_close"
 
 NOTICE_MAX_CHARS = 1800  # fits one Zalo message (2000) with the header
@@ -280,6 +281,35 @@ class AdminFlows:
             turn.t("admin.write_conclusion", title=dialogue.title, max=CONCLUSION_MAX_CHARS),
         )
 
+    async def _confirm_conclusion(self, turn: Turn) -> None:
+        dialogue = await turn.tx.dialogue_by_code(str(turn.state.data["code"]))
+        assert dialogue is not None
+        people = {(c, ch) for c, ch, *_ in await turn.tx.askers_with_answers(dialogue.id)}
+        name = turn.state.data.get("file_name")
+        attached = turn.t("admin.with_file", name=name) if name else turn.t("admin.without_file")
+        turn.ask(
+            CONFIRM_CONCLUSION,
+            turn.t("admin.confirm_conclusion", text=turn.state.data["text"], count=len(people))
+            + "\n"
+            + attached,
+            [Choice("yes", turn.t("admin.publish")), Choice("no", turn.t("office.no"))],
+        )
+
+    async def on_file(self, turn: Turn) -> None:
+        if not turn.is_admin:
+            await self._refuse(turn)
+            return
+        if turn.state.step != CONCLUSION_FILE:
+            turn.ask(
+                turn.state.step,
+                turn.t("input.unsupported"),
+                [Choice(k, label) for k, label in turn.state.choices],
+            )
+            return
+        turn.state.data["file_ref"] = turn.inbound.file_ref
+        turn.state.data["file_name"] = turn.inbound.file_name
+        await self._confirm_conclusion(turn)
+
     async def _publish_conclusion(self, turn: Turn) -> None:
         dialogue = await turn.tx.dialogue_by_code(str(turn.state.data["code"]))
         assert dialogue is not None
@@ -308,6 +338,9 @@ class AdminFlows:
             if line not in people[(channel, chat)]:
                 people[(channel, chat)].append(line)
         ref = f"{dialogue.code}/conclusion"
+        raw_ref = turn.state.data.get("file_ref")
+        file_ref = raw_ref if isinstance(raw_ref, str) and raw_ref else None
+        file_name = str(turn.state.data.get("file_name") or "") or None
         for (channel, chat), lines in people.items():
             message = turn.t(
                 "conclusion.message",
@@ -316,7 +349,15 @@ class AdminFlows:
                 items="\n\n".join(lines),
             )
             await turn.tx.add_delivery(
-                channel, chat, "conclusion", ref, message, DeliveryStatus.PENDING, turn.now
+                channel,
+                chat,
+                "conclusion",
+                ref,
+                message,
+                DeliveryStatus.PENDING,
+                turn.now,
+                file_ref=file_ref,
+                file_name=file_name,
             )
         # Answers held back for the conclusion are in it now: they must not also go alone.
         await turn.tx.cancel_held("answer", f"{dialogue.code}/")
@@ -364,6 +405,8 @@ class AdminFlows:
                 turn.ask(NOTICE_TIME, turn.t("admin.write_time"))
         elif step == NOTICE_CONFIRM:
             await self._create_broadcast(turn)
+        elif step == CONCLUSION_FILE:
+            await self._confirm_conclusion(turn)
         elif step == CONFIRM_CONCLUSION:
             await self._publish_conclusion(turn)
         elif step == CONFIRM_CLOSE:
@@ -412,13 +455,10 @@ class AdminFlows:
                 )
                 return
             turn.state.data["text"] = body
-            dialogue = await turn.tx.dialogue_by_code(str(turn.state.data["code"]))
-            assert dialogue is not None
-            people = {(c, ch) for c, ch, *_ in await turn.tx.askers_with_answers(dialogue.id)}
             turn.ask(
-                CONFIRM_CONCLUSION,
-                turn.t("admin.confirm_conclusion", text=body, count=len(people)),
-                [Choice("yes", turn.t("admin.publish")), Choice("no", turn.t("office.no"))],
+                CONCLUSION_FILE,
+                turn.t("admin.conclusion_file"),
+                [Choice("skip", turn.t("admin.no_file"))],
             )
         else:
             turn.ask(

@@ -115,6 +115,10 @@ class Flows:
     async def on_stale_choice(self, turn: Turn) -> None:
         raise NotImplementedError
 
+    async def on_file(self, turn: Turn) -> None:
+        """A document: most steps take none, so by default it is answered like a sticker."""
+        await self.on_unsupported(turn)
+
     def needs_consent(self, command: str) -> bool:
         raise NotImplementedError
 
@@ -201,6 +205,8 @@ class Engine:
                 await flows.on_choice(turn, decoded[1])
         elif inbound.kind is Kind.UNSUPPORTED:
             await flows.on_unsupported(turn)
+        elif inbound.kind is Kind.FILE:
+            await flows.on_file(turn)
         else:
             key = match_choice(inbound.text, turn.state.choices)
             if key is not None:

@@ -11,6 +11,7 @@ class Kind(StrEnum):
     COMMAND = "command"
     CHOICE = "choice"
     UNSUPPORTED = "unsupported"
+    FILE = "file"  # a document; only some staff steps take one
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class Inbound:
     # Unique per delivery on the channel (Telegram update_id, Zalo message_id): a second
     # delivery of the same key is ignored.
     update_key: str | None = None
+    # For Kind.FILE: "<channel>:<the channel's own file id>" and the file's name.
+    file_ref: str = ""
+    file_name: str = ""
 
     @property
     def person(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from handlers import admin, office
 from handlers.admin import AdminFlows
 from handlers.engine import Flows, Turn
+from handlers.io import Choice
 from handlers.office import OfficeFlows
 from handlers.resident import ResidentFlows
 
@@ -58,9 +59,17 @@ class Router(Flows):
 
     async def on_unsupported(self, turn: Turn) -> None:
         if self._in_office(turn):
-            turn.say(turn.t("input.unsupported"))
+            # Say so, and keep the step's choices in front of them.
+            choices = [Choice(key, label) for key, label in turn.state.choices]
+            turn.ask(turn.state.step, turn.t("input.unsupported"), choices)
         else:
             await self.resident.on_unsupported(turn)
+
+    async def on_file(self, turn: Turn) -> None:
+        if turn.state.step.startswith("admin_"):
+            await self.admin.on_file(turn)
+        else:
+            await self.on_unsupported(turn)
 
     async def on_stale_choice(self, turn: Turn) -> None:
         await self.resident.on_stale_choice(turn)

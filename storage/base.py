@@ -115,6 +115,8 @@ class Transaction(Protocol):
         text: str,
         status: DeliveryStatus,
         at: datetime,
+        file_ref: str | None = None,
+        file_name: str | None = None,
     ) -> bool: ...
     async def due_deliveries(self, limit: int) -> list[Delivery]: ...
     async def mark_delivery(

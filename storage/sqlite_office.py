@@ -264,24 +264,33 @@ class OfficeQueries:
         text: str,
         status: DeliveryStatus,
         at: datetime,
+        file_ref: str | None = None,
+        file_name: str | None = None,
     ) -> bool:
         return (
             await self._count(
                 "INSERT OR IGNORE INTO deliveries (channel, chat_id, kind, ref, text, status, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (channel, chat_id, kind, ref, text, status.value, at.isoformat()),
+                "created_at, file_ref, file_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    channel, chat_id, kind, ref, text, status.value, at.isoformat(), file_ref,
+                    file_name,
+                ),
             )
             == 1
         )
 
     async def due_deliveries(self, limit: int) -> list[Delivery]:
         rows = await self._rows(
-            "SELECT id, channel, chat_id, kind, ref, text, status, attempts FROM deliveries "
+            "SELECT id, channel, chat_id, kind, ref, text, status, attempts, file_ref, file_name "
+            "FROM deliveries "
             "WHERE status = 'pending' ORDER BY id LIMIT ?",
             (limit,),
         )
         return [
-            Delivery(int(r[0]), r[1], r[2], r[3], r[4], r[5], DeliveryStatus(r[6]), int(r[7]))
+            Delivery(
+                int(r[0]), r[1], r[2], r[3], r[4], r[5], DeliveryStatus(r[6]), int(r[7]), r[8],
+                r[9],
+            )
             for r in rows
         ]
 

@@ -231,7 +231,9 @@ async def test_conclusion_reaches_each_asker_with_their_own_answer(admin: Harnes
     await admin.send(ADMIN, "/lichhop BL26 28/12/2026 08:00")
     await admin.send(ADMIN, "/ketluan BL26")
     await admin.send(ADMIN, "Chủ tịch UBND xã đã trả lời 2 nhóm ý kiến tại hội nghị.")
-    assert "3 người" in admin.last_text(ADMIN)
+    # The signed notice goes along: the admin sends the file into the chat.
+    await admin.media(ADMIN, "document")
+    assert "3 người" in admin.last_text(ADMIN) and "don.pdf" in admin.last_text(ADMIN)
     await admin.press(ADMIN, "Công bố và gửi")
     await flush(admin)
     road = [t for t in admin.api.texts(RESIDENT) if "THÔNG BÁO KẾT LUẬN" in t]
@@ -241,6 +243,8 @@ async def test_conclusion_reaches_each_asker_with_their_own_answer(admin: Harnes
     assert ROAD[:20] not in poor[0] and POOR[:20] in poor[0]
     backed = [t for t in admin.api.texts(THIRD) if "THÔNG BÁO KẾT LUẬN" in t]
     assert len(backed) == 1 and "quý I năm 2027" in backed[0]
+    documents = {chat for chat, kind, _, _ in admin.api.files if kind == "document"}
+    assert documents == {RESIDENT, OTHER_RESIDENT, THIRD}
     await admin.send(ADMIN, "/ketluan BL26")
     assert "đã được công bố" in admin.last_text(ADMIN)
 
@@ -311,3 +315,17 @@ async def test_one_chat_is_sent_at_most_one_message_a_second(admin: Harness) -> 
     times = [s.at for s in admin.api.by_chat[THIRD] if s.text.startswith("THÔNG BÁO CỦA")]
     assert len(times) == 3
     assert all(b - a >= 0.95 for a, b in itertools.pairwise(times))
+
+
+async def test_conclusion_without_a_document(admin: Harness) -> None:
+    await seed(admin)
+    await admin.send(ADMIN, "/ketluan BL26")
+    await admin.send(ADMIN, "Hội nghị đã diễn ra, các ý kiến được trả lời trực tiếp.")
+    await admin.media(ADMIN, "sticker")  # not a document: asked again, nothing lost
+    assert "Không đính kèm" in admin.labels(ADMIN)
+    await admin.press(ADMIN, "Không đính kèm")
+    assert "Không kèm văn bản" in admin.last_text(ADMIN)
+    await admin.press(ADMIN, "Công bố và gửi")
+    await flush(admin)
+    assert received(admin, RESIDENT, "THÔNG BÁO KẾT LUẬN") == 1
+    assert admin.api.files == []

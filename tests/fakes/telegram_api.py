@@ -247,7 +247,8 @@ class FakeBotApi:
         if chat_id in self.blocked:
             return 403, {"ok": False, "error_code": 403, "description": "Forbidden: blocked"}
         upload = params.get(field_name)
-        filename, data = upload if isinstance(upload, tuple) else ("?", b"")
+        # An upload arrives as (name, bytes); a file Telegram already holds, as its file_id.
+        filename, data = upload if isinstance(upload, tuple) else (str(upload), b"")
         self.files.append((chat_id, field_name, filename, data))
         message_id = next(self._message_ids)
         return {
