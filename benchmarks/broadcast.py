@@ -20,14 +20,10 @@ Two scenarios, one after the other:
   message and before it answers, so the bot can never learn that this message went out. Then
   the notices each resident received are counted at the fake server, per chat.
 
-`[reminders] per_second` is 28 by default, not the shipped 25: the outbox's Pacer is a ceiling,
-not an average. It spaces sends 1/per_second apart and never makes up for a send that started
-late (a slow request, a busy CPU), so the bot sustains 1-3% less than the value configured: at
-25 it measured 24.4-24.7 messages/second on the 2-core machine, just under the 25 target. 28
-leaves 2 messages/second of headroom below the limit of 30 in any one-second window, so the
-pacing alone keeps the bot clear of 429s; at 30 the fake's window sees a 31st message now and
-then, and each 429 costs a one-second pause (measured: 43 × 429, 16 messages/second). Run with
-`--per-second 25` to see the shipped value.
+`[reminders] per_second` is 28, the shipped default: 2 messages/second of headroom below
+Telegram's limit of 30 in any one-second window, so the pacing alone keeps the bot clear of
+429s. (At 30 the fake's window sees a 31st message now and then, and each 429 costs a
+one-second pause: measured 43 × 429 and 16 messages/second.) `--per-second N` tries another.
 """
 
 from __future__ import annotations

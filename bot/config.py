@@ -139,7 +139,7 @@ class ReminderSettings:
     # Days before the meeting to send its time and place to every subscriber.
     meeting_days: tuple[int, ...] = (7, 1)
     # Messages per second for broadcasts on Telegram (its limit is about 30).
-    per_second: float = 25.0
+    per_second: float = 28.0
 
 
 @dataclass(frozen=True)
@@ -324,7 +324,7 @@ def parse_settings(
     reminders = ReminderSettings(
         deadline_days=_days(rm, "deadline_days", (3, 1)),
         meeting_days=_days(rm, "meeting_days", (7, 1)),
-        per_second=float(_int(rm, "reminders.per_second", "per_second", 25)),
+        per_second=float(_int(rm, "reminders.per_second", "per_second", 28)),
     )
     if not 1 <= reminders.per_second <= 30:
         raise ConfigError("reminders.per_second", "Telegram cho phép tối đa khoảng 30 tin/giây")
