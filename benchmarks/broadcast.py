@@ -43,7 +43,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -52,7 +51,7 @@ if str(ROOT) not in sys.path:
 from domain.models import Audience, Consent  # noqa: E402
 from handlers.admin import start_broadcast  # noqa: E402
 from storage.sqlite import SqliteStore  # noqa: E402
-from tests.fakes.telegram_api import TOKEN, FakeBotApi, serve_http  # noqa: E402
+from tests.fakes.telegram_api import TOKEN, FakeBotApi, KillingBotApi, serve_http  # noqa: E402
 
 HOST = "127.0.0.1"
 RATE_LIMIT = 30  # what the fake server allows per second, as Telegram does
@@ -91,32 +90,6 @@ location = "Hội trường xã"
 
 
 # --- the fake server, able to kill the bot at the worst moment --------------------------------
-class KillingBotApi(FakeBotApi):
-    """Kills `victim` with SIGKILL right after accepting the message numbered in `kill_at`,
-    before answering: the message went out, and the bot can never know it."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.kill_at: list[int] = []
-        self.victim: int | None = None  # pid
-        self.kills: list[float] = []  # perf_counter of each kill
-
-    async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
-        result = await super()._m_sendMessage(params)
-        accepted = not isinstance(result, tuple)
-        if (
-            accepted
-            and self.victim is not None
-            and self.kill_at
-            and len(self.sent) >= (self.kill_at[0])
-        ):
-            self.kill_at.pop(0)
-            os.kill(self.victim, signal.SIGKILL)
-            self.victim = None
-            self.kills.append(time.perf_counter())
-        return result
-
-
 # --- the bot's files and process ----------------------------------------------------------
 def chat_ids(count: int) -> list[int]:
     return [FIRST_CHAT + i for i in range(count)]

@@ -23,7 +23,7 @@ from typing import Any
 from domain.models import Audience, Consent
 from handlers.admin import start_broadcast
 from storage.sqlite import SqliteStore
-from tests.fakes.telegram_api import TOKEN, FakeBotApi, serve_http
+from tests.fakes.telegram_api import TOKEN, KillingBotApi, serve_http
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBSCRIBERS = 100
@@ -50,25 +50,6 @@ title = "Hội nghị đối thoại năm 2027"
 deadline = 2099-06-15T17:00:00+07:00
 location = "Hội trường xã"
 """
-
-
-class KillingBotApi(FakeBotApi):
-    """SIGKILLs `victim` right after accepting notice number `kill_after`, before answering."""
-
-    def __init__(self, kill_after: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.kill_after = kill_after
-        self.victim: int | None = None
-        self.killed = asyncio.Event()
-
-    async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
-        result = await super()._m_sendMessage(params)
-        accepted = not isinstance(result, tuple)
-        if accepted and self.victim is not None and len(self.sent) == self.kill_after:
-            os.kill(self.victim, signal.SIGKILL)
-            self.victim = None
-            self.killed.set()
-        return result
 
 
 async def seed(db: Path, chats: list[int]) -> None:
@@ -132,7 +113,7 @@ async def poll_until(check: Callable[[], bool], what: str, log: Path) -> None:
 async def test_broadcast_resumes_after_sigkill_without_skipping_anyone(tmp_path: Path) -> None:
     chats = [FIRST_CHAT + i for i in range(SUBSCRIBERS)]
     blocked = {chats[i] for i in BLOCKED_AT}
-    api = KillingBotApi(KILL_AFTER, blocked=set(blocked))
+    api = KillingBotApi([KILL_AFTER], blocked=set(blocked))
     runner, base_url = await serve_http(api)
     db = tmp_path / "bot.sqlite3"
     config = tmp_path / "config.toml"

@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
+import signal
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
@@ -297,6 +299,34 @@ class FakeBotApi:
             }
         self._recent.append(now)
         return None
+
+
+class KillingBotApi(FakeBotApi):
+    """SIGKILLs the bot process `victim` right after accepting message number `kill_at[0]`,
+    before answering: the message went out, and the bot can never know it (the worst moment)."""
+
+    def __init__(self, kill_at: list[int] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kill_at: list[int] = list(kill_at or [])
+        self.victim: int | None = None  # pid
+        self.kills: list[float] = []  # perf_counter of each kill
+        self.killed = asyncio.Event()
+
+    async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
+        result = await super()._m_sendMessage(params)
+        accepted = not isinstance(result, tuple)
+        if (
+            accepted
+            and self.victim is not None
+            and self.kill_at
+            and (len(self.sent) >= self.kill_at[0])
+        ):
+            self.kill_at.pop(0)
+            os.kill(self.victim, signal.SIGKILL)
+            self.victim = None
+            self.kills.append(time.perf_counter())
+            self.killed.set()
+        return result
 
 
 def decode_params(raw: dict[str, str]) -> dict[str, Any]:
