@@ -23,37 +23,21 @@ EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.example.toml"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot",
-        description="Bot tiếp nhận ý kiến, kiến nghị gửi Hội nghị tiếp xúc, đối thoại.",
-    )
-    parser.add_argument(
-        "--config", type=Path, default=None, help="tệp cấu hình TOML (mặc định: config.toml)"
-    )
+    h = load_texts()
+    parser = argparse.ArgumentParser(prog="python -m bot", description=h("cli_help.description"))
+    parser.add_argument("--config", type=Path, default=None, help=h("cli_help.config"))
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="chạy bot trên mọi kênh có token (Telegram, Zalo)")
-    demo = sub.add_parser("demo", help="chạy thử trong cửa sổ dòng lệnh, không cần mạng")
-    demo.add_argument(
-        "--db",
-        type=Path,
-        default=Path("demo.sqlite3"),
-        help="tệp SQLite của bản chạy thử (mặc định: demo.sqlite3)",
-    )
-    demo.add_argument(
-        "--as",
-        dest="user",
-        default="nguoi-dan-1",
-        help="tên người dùng giả lập, để thử nhiều người dân",
-    )
+    sub.add_parser("run", help=h("cli_help.run"))
+    demo = sub.add_parser("demo", help=h("cli_help.demo"))
+    demo.add_argument("--db", type=Path, default=Path("demo.sqlite3"), help=h("cli_help.demo_db"))
+    demo.add_argument("--as", dest="user", default="nguoi-dan-1", help=h("cli_help.demo_as"))
     cluster_cli.register(sub)
     dialogue_cli.register(sub)
     paper_cli.register(sub)
-    report = sub.add_parser("report", help="xuất báo cáo tổng hợp (DOCX, XLSX) của một hội nghị")
-    report.add_argument("--dialogue", required=True, help="mã hội nghị, ví dụ BL27")
-    report.add_argument("--out", type=Path, default=Path("."), help="thư mục ghi tệp")
-    report.add_argument(
-        "--public", action="store_true", help="bản công khai: không có thông tin cá nhân"
-    )
+    report = sub.add_parser("report", help=h("cli_help.report"))
+    report.add_argument("--dialogue", required=True, help=h("cli_help.report_dialogue"))
+    report.add_argument("--out", type=Path, default=Path("."), help=h("cli_help.report_out"))
+    report.add_argument("--public", action="store_true", help=h("cli_help.report_public"))
     return parser
 
 
@@ -118,8 +102,7 @@ def _run(settings: Settings) -> int:
         # Stops cleanly on SIGINT and SIGTERM: channels first, then the database.
         asyncio.run(serve(settings))
     except ChannelStartError as exc:
-        print(load_texts()("cli.config_error", key="zalo", problem=str(exc)), file=sys.stderr)
-        return EXIT_CONFIG
+        return _fail(exc.key, exc.problem)
     return 0
 
 

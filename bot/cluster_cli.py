@@ -22,33 +22,27 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from domain.dedupe import Clusters, suggest_category
+from domain.texts import load_texts
 
 EXIT_BAD_INPUT = 2
 
 
 class BadLine(Exception):
     def __init__(self, number: int, problem: str) -> None:
-        super().__init__(f"dòng {number}: {problem}")
+        super().__init__(load_texts()("cluster_cli.bad_line", number=number, problem=problem))
         self.number = number
         self.problem = problem
 
 
 def register(subparsers: Any) -> None:
     """Add the `cluster` sub-command to an argparse sub-parsers object."""
+    h = load_texts()
     parser = subparsers.add_parser(
-        "cluster",
-        help="gộp các câu hỏi trùng nhau trong một tệp JSONL",
-        description=(
-            'Đọc tệp JSONL, mỗi dòng một câu hỏi {"id", "text", "category"}, '
-            'in ra mỗi dòng {"id", "cluster", "category"}.'
-        ),
+        "cluster", help=h("cli_help.cluster"), description=h("cli_help.cluster_description")
     )
-    parser.add_argument("input", metavar="INPUT.jsonl", help="tệp đầu vào, hoặc - để đọc stdin")
+    parser.add_argument("input", metavar="INPUT.jsonl", help=h("cli_help.cluster_input"))
     parser.add_argument(
-        "--threshold",
-        type=float,
-        default=None,
-        help="ngưỡng giống nhau 0-100 để coi là trùng (mặc định: theo cấu hình)",
+        "--threshold", type=float, default=None, help=h("cli_help.cluster_threshold")
     )
 
 
@@ -56,21 +50,24 @@ def _parse(number: int, line: str) -> tuple[Any, str, str | None] | None:
     """(id, text, category) of one line; None for a blank line."""
     if not line.strip():
         return None
+    texts = load_texts()
     try:
         item = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise BadLine(number, f"không phải JSON hợp lệ ({exc.msg}, cột {exc.colno})") from None
+        raise BadLine(
+            number, texts("cluster_cli.bad_json", problem=exc.msg, column=exc.colno)
+        ) from None
     if not isinstance(item, dict):
-        raise BadLine(number, "mỗi dòng phải là một đối tượng JSON {…}")
+        raise BadLine(number, texts("cluster_cli.not_object"))
     qid = item.get("id")
     if isinstance(qid, bool) or not isinstance(qid, str | int) or qid == "":
-        raise BadLine(number, 'thiếu "id" hoặc "id" không phải chuỗi hay số nguyên')
+        raise BadLine(number, texts("cluster_cli.bad_id"))
     text = item.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise BadLine(number, 'thiếu "text" hoặc nội dung câu hỏi để trống')
+        raise BadLine(number, texts("cluster_cli.bad_text"))
     category = item.get("category")
     if category is not None and not isinstance(category, str):
-        raise BadLine(number, '"category" phải là chuỗi')
+        raise BadLine(number, texts("cluster_cli.bad_category"))
     return qid, text, category or None
 
 
@@ -87,7 +84,8 @@ def _rows(stream: TextIO) -> Iterator[tuple[int, tuple[Any, str, str | None]]]:
             continue
         key = _key(row[0])
         if key in seen:
-            raise BadLine(number, f"mã câu hỏi {json.dumps(row[0], ensure_ascii=False)} bị trùng")
+            shown = json.dumps(row[0], ensure_ascii=False)
+            raise BadLine(number, load_texts()("cluster_cli.duplicate_id", id=shown))
         seen.add(key)
         yield number, row
 
@@ -112,11 +110,10 @@ def _cluster(
 
 def run(args: argparse.Namespace, threshold_default: float) -> int:
     """Run `cluster` with parsed arguments; returns the process exit code."""
+    texts = load_texts()
     threshold = args.threshold if args.threshold is not None else threshold_default
     if not 0.0 <= threshold <= 100.0:
-        print(
-            f"Lỗi: ngưỡng phải nằm trong khoảng 0-100 (nhận được {threshold:g}).", file=sys.stderr
-        )
+        print(texts("cluster_cli.bad_threshold", threshold=f"{threshold:g}"), file=sys.stderr)
         return EXIT_BAD_INPUT
     source = str(args.input)
     try:
@@ -136,12 +133,15 @@ def run(args: argparse.Namespace, threshold_default: float) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except BadLine as exc:
-        print(f"Lỗi ở dòng {exc.number} của {source}: {exc.problem}.", file=sys.stderr)
+        message = texts(
+            "cluster_cli.error_line", number=exc.number, source=source, problem=exc.problem
+        )
+        print(message, file=sys.stderr)
         return EXIT_BAD_INPUT
     except UnicodeDecodeError:
-        print(f"Lỗi: tệp {source} không phải văn bản UTF-8.", file=sys.stderr)
+        print(texts("cluster_cli.error_not_utf8", source=source), file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
-        print(f"Lỗi: không mở được tệp {source} ({exc.strerror}).", file=sys.stderr)
+        print(texts("cluster_cli.error_open", source=source, problem=exc.strerror), file=sys.stderr)
         return EXIT_BAD_INPUT
     return 0

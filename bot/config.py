@@ -19,13 +19,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domain.categories import DEFAULT_CATEGORIES
 from domain.dedupe import DEFAULT_THRESHOLD
 from domain.models import Category, DialogueSpec
+from domain.texts import load_texts
 
 TOKEN_ENV = "BOT_TELEGRAM_TOKEN"
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 _CODE_RE = re.compile(r"^[A-Z0-9]{2,10}$")
 
 
+def _t(key: str, /, **fields: object) -> str:
+    """One text from the message catalog (domain/locale/vi/cli.toml)."""
+    return load_texts()(key, **fields)
+
+
 class ConfigError(Exception):
+    """`key` names the setting; `problem` is catalog text: `_t("config_error.must_be_string")`."""
+
     def __init__(self, key: str, problem: str) -> None:
         super().__init__(f"{key}: {problem}")
         self.key = key
@@ -41,12 +49,10 @@ class TelegramSettings:
         if not self.token:
             raise ConfigError(
                 "telegram.token",
-                f"chưa có token; đặt trong tệp cấu hình hoặc biến môi trường {TOKEN_ENV}",
+                _t("config_error.token_missing", env=TOKEN_ENV),
             )
         if not _TOKEN_RE.match(self.token):
-            raise ConfigError(
-                "telegram.token", "token không đúng dạng của Telegram (số:chuỗi ký tự từ BotFather)"
-            )
+            raise ConfigError("telegram.token", _t("config_error.token_malformed"))
         return self.token
 
 
@@ -76,7 +82,8 @@ class StorageSettings:
     path: Path = Path("data/doithoai.sqlite3")
 
 
-DEFAULT_RECEPTION = "Bộ phận tiếp công dân, trụ sở UBND xã, trong giờ hành chính các ngày làm việc"
+DEFAULT_RECEPTION = _t("config_default.citizen_reception")
+DEFAULT_SIGNER_TITLE = _t("config_default.signer_title")
 
 
 @dataclass(frozen=True)
@@ -147,7 +154,7 @@ class ReportSettings:
     issuing_body: str = ""
     parent_body: str = ""
     place: str = ""
-    signer_title: str = "CHỦ TỊCH"
+    signer_title: str = DEFAULT_SIGNER_TITLE
     signer_name: str = ""
 
 
@@ -194,11 +201,11 @@ def load_settings(path: str | Path, env: Mapping[str, str] | None = None) -> Set
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(str(path), "không tìm thấy tệp cấu hình") from None
+        raise ConfigError(str(path), _t("config_error.file_not_found")) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(path), f"không đọc được tệp cấu hình ({exc})") from None
+        raise ConfigError(str(path), _t("config_error.file_unreadable", problem=exc)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), f"tệp cấu hình sai cú pháp TOML ({exc})") from None
+        raise ConfigError(str(path), _t("config_error.file_bad_toml", problem=exc)) from None
     return parse_settings(raw, env=env, source=path)
 
 
@@ -220,7 +227,7 @@ def parse_settings(
     cm = _table(raw, "commune")
     name = _str(cm, "commune.name", "name", "")
     if not name.strip():
-        raise ConfigError("commune.name", 'cần tên xã/phường, ví dụ "xã Bình Lư"')
+        raise ConfigError("commune.name", _t("config_error.commune_name"))
     tz_name = _str(cm, "commune.timezone", "timezone", "Asia/Ho_Chi_Minh")
     _zone("commune.timezone", tz_name)
     villages = tuple(_str_list(cm, "commune.villages", "villages"))
@@ -247,23 +254,22 @@ def parse_settings(
         name_max_chars=_int(lm, "limits.name_max_chars", "name_max_chars", 80),
     )
     if not 1 <= limits.question_min_chars < limits.question_max_chars <= 3500:
-        raise ConfigError(
-            "limits.question_max_chars",
-            "cần 1 ≤ question_min_chars < question_max_chars ≤ 3500",
-        )
+        raise ConfigError("limits.question_max_chars", _t("config_error.question_limits"))
 
     categories = _categories(_table(raw, "categories"))
     known = {c.key for c in categories}
 
     dialogues_raw = raw.get("dialogues", [])
     if not isinstance(dialogues_raw, list):
-        raise ConfigError("dialogues", "phải là danh sách bảng [[dialogues]]")
+        raise ConfigError("dialogues", _t("config_error.dialogues_list"))
     dialogues: list[DialogueSpec] = []
     seen: set[str] = set()
     for i, item in enumerate(dialogues_raw):
         spec = _dialogue(item, f"dialogues[{i}]", tz_name, known)
         if spec.code in seen:
-            raise ConfigError(f"dialogues[{i}].code", f"mã {spec.code} bị trùng")
+            raise ConfigError(
+                f"dialogues[{i}].code", _t("config_error.dialogue_code_duplicate", code=spec.code)
+            )
         seen.add(spec.code)
         dialogues.append(spec)
 
@@ -271,35 +277,35 @@ def parse_settings(
     dg = _table(raw, "digest")
     digest_time = dg.get("time", "07:30")
     if not isinstance(digest_time, str) or not re.fullmatch(r"\d{1,2}:\d{2}", digest_time):
-        raise ConfigError("digest.time", 'giờ gửi bản tổng hợp dạng "HH:MM", ví dụ "07:30"')
+        raise ConfigError("digest.time", _t("config_error.digest_time_format"))
     hour, minute = (int(x) for x in digest_time.split(":"))
     if hour > 23 or minute > 59:
-        raise ConfigError("digest.time", "giờ không hợp lệ")
+        raise ConfigError("digest.time", _t("config_error.digest_time_invalid"))
     send_empty = dg.get("send_empty", False)
     if not isinstance(send_empty, bool):
-        raise ConfigError("digest.send_empty", "phải là true hoặc false")
+        raise ConfigError("digest.send_empty", _t("config_error.must_be_bool"))
     an = _table(raw, "answers")
     notify = _str(an, "answers.notify", "notify", "immediately")
     if notify not in ("immediately", "at_conclusion"):
-        raise ConfigError("answers.notify", 'chỉ nhận "immediately" hoặc "at_conclusion"')
+        raise ConfigError("answers.notify", _t("config_error.answers_notify"))
     due_days = _int(an, "answers.due_days", "due_days", 5)
     rp = _table(raw, "report")
     place_default = re.sub(r"^(xã|phường|thị trấn|đặc khu)\s+", "", commune.name, flags=re.I)
     report = ReportSettings(
         issuing_body=_str(rp, "report.issuing_body", "issuing_body", "")
-        or f"ỦY BAN NHÂN DÂN {commune.name.upper()}",
+        or _t("config_default.issuing_body", commune=commune.name.upper()),
         parent_body=_str(rp, "report.parent_body", "parent_body", ""),
         place=_str(rp, "report.place", "place", "") or place_default,
-        signer_title=_str(rp, "report.signer_title", "signer_title", "CHỦ TỊCH"),
+        signer_title=_str(rp, "report.signer_title", "signer_title", DEFAULT_SIGNER_TITLE),
         signer_name=_str(rp, "report.signer_name", "signer_name", ""),
     )
 
     dd = _table(raw, "dedupe")
     threshold = dd.get("threshold", DEFAULT_THRESHOLD)
     if not isinstance(threshold, int | float) or isinstance(threshold, bool):
-        raise ConfigError("dedupe.threshold", "phải là số từ 0 đến 100")
+        raise ConfigError("dedupe.threshold", _t("config_error.dedupe_threshold"))
     if not 0 < threshold <= 100:
-        raise ConfigError("dedupe.threshold", "phải là số từ 0 đến 100")
+        raise ConfigError("dedupe.threshold", _t("config_error.dedupe_threshold"))
 
     zl = _table(raw, "zalo")
     zalo = ZaloSettings(
@@ -313,12 +319,12 @@ def parse_settings(
         per_second=float(_int(zl, "zalo.per_second", "per_second", 10)),
     )
     if zalo.mode not in ("polling", "webhook"):
-        raise ConfigError("zalo.mode", 'chỉ nhận "polling" hoặc "webhook"')
+        raise ConfigError("zalo.mode", _t("config_error.zalo_mode"))
     if zalo.enabled and zalo.mode == "webhook":
         if not zalo.webhook_url.startswith("https://"):
-            raise ConfigError("zalo.webhook_url", "cần địa chỉ https:// công khai của bot")
+            raise ConfigError("zalo.webhook_url", _t("config_error.webhook_url"))
         if not 8 <= len(zalo.webhook_secret) <= 256:
-            raise ConfigError("zalo.webhook_secret", "cần chuỗi bí mật dài 8 đến 256 ký tự")
+            raise ConfigError("zalo.webhook_secret", _t("config_error.webhook_secret"))
 
     rm = _table(raw, "reminders")
     reminders = ReminderSettings(
@@ -327,7 +333,7 @@ def parse_settings(
         per_second=float(_int(rm, "reminders.per_second", "per_second", 28)),
     )
     if not 1 <= reminders.per_second <= 30:
-        raise ConfigError("reminders.per_second", "Telegram cho phép tối đa khoảng 30 tin/giây")
+        raise ConfigError("reminders.per_second", _t("config_error.reminders_rate"))
 
     return Settings(
         reminders=reminders,
@@ -354,21 +360,21 @@ def parse_settings(
 def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     value = raw.get(key, {})
     if not isinstance(value, Mapping):
-        raise ConfigError(key, "phải là một bảng TOML [" + key + "]")
+        raise ConfigError(key, _t("config_error.must_be_table", key=key))
     return value
 
 
 def _str(table: Mapping[str, Any], full: str, key: str, default: str) -> str:
     value = table.get(key, default)
     if not isinstance(value, str):
-        raise ConfigError(full, "phải là chuỗi ký tự")
+        raise ConfigError(full, _t("config_error.must_be_string"))
     return value
 
 
 def _int(table: Mapping[str, Any], full: str, key: str, default: int) -> int:
     value = table.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ConfigError(full, "phải là số nguyên")
+        raise ConfigError(full, _t("config_error.must_be_integer"))
     return value
 
 
@@ -381,7 +387,7 @@ def _opt_int(table: Mapping[str, Any], full: str, key: str) -> int | None:
 def _str_list(table: Mapping[str, Any], full: str, key: str) -> list[str]:
     value = table.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(full, "phải là danh sách chuỗi ký tự không rỗng")
+        raise ConfigError(full, _t("config_error.must_be_string_list"))
     return [v.strip() for v in value]
 
 
@@ -389,7 +395,7 @@ def _people(table: Mapping[str, Any], key: str) -> list[str]:
     value = table.get(key, [])
     full = f"roles.{key}"
     if not isinstance(value, list):
-        raise ConfigError(full, "phải là danh sách mã người dùng")
+        raise ConfigError(full, _t("config_error.people_list"))
     people = []
     for item in value:
         if isinstance(item, int) and not isinstance(item, bool):
@@ -397,9 +403,7 @@ def _people(table: Mapping[str, Any], key: str) -> list[str]:
         elif isinstance(item, str) and re.fullmatch(r"[a-z]+:\S+", item):
             people.append(item)
         else:
-            raise ConfigError(
-                full, f'không hiểu mã người dùng {item!r} (số Telegram hoặc "zalo:…")'
-            )
+            raise ConfigError(full, _t("config_error.person_unknown", item=repr(item)))
     return people
 
 
@@ -407,16 +411,16 @@ def _zone(full: str, name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(full, f"múi giờ {name!r} không tồn tại") from None
+        raise ConfigError(full, _t("config_error.timezone_unknown", name=repr(name))) from None
 
 
 def _categories(table: Mapping[str, Any]) -> tuple[Category, ...]:
     cats = {c.key: c for c in DEFAULT_CATEGORIES}
     for key, label in table.items():
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", key):
-            raise ConfigError(f"categories.{key}", "khóa chỉ gồm chữ thường không dấu, số và _")
+            raise ConfigError(f"categories.{key}", _t("config_error.key_format"))
         if not isinstance(label, str) or not label.strip():
-            raise ConfigError(f"categories.{key}", "phải là tên nhóm vấn đề")
+            raise ConfigError(f"categories.{key}", _t("config_error.category_label"))
         cats[key] = Category(key, label.strip())
     return tuple(cats.values())
 
@@ -426,30 +430,32 @@ def _days(table: Mapping[str, Any], key: str, default: tuple[int, ...]) -> tuple
     if not isinstance(value, list) or not all(
         isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 60 for v in value
     ):
-        raise ConfigError(f"reminders.{key}", "phải là danh sách số ngày từ 1 đến 60")
+        raise ConfigError(f"reminders.{key}", _t("config_error.reminder_days"))
     return tuple(sorted(set(value), reverse=True))
 
 
 def _departments(value: object, known: set[str]) -> tuple[Department, ...]:
     if not isinstance(value, list):
-        raise ConfigError("departments", "phải là danh sách bảng [[departments]]")
+        raise ConfigError("departments", _t("config_error.departments_list"))
     out: list[Department] = []
     for i, item in enumerate(value):
         where = f"departments[{i}]"
         if not isinstance(item, Mapping):
-            raise ConfigError(where, "phải là bảng [[departments]]")
+            raise ConfigError(where, _t("config_error.department_table"))
         key = _str(item, f"{where}.key", "key", "").strip()
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", key):
-            raise ConfigError(f"{where}.key", "khóa chỉ gồm chữ thường không dấu, số và _")
+            raise ConfigError(f"{where}.key", _t("config_error.key_format"))
         if any(d.key == key for d in out):
-            raise ConfigError(f"{where}.key", f"khóa {key} bị trùng")
+            raise ConfigError(f"{where}.key", _t("config_error.department_key_duplicate", key=key))
         name = _str(item, f"{where}.name", "name", "").strip()
         if not name:
-            raise ConfigError(f"{where}.name", "cần tên phòng, ban")
+            raise ConfigError(f"{where}.name", _t("config_error.department_name"))
         cats = _str_list(item, f"{where}.categories", "categories")
         for cat in cats:
             if cat not in known:
-                raise ConfigError(f"{where}.categories", f"nhóm vấn đề {cat!r} chưa được khai báo")
+                raise ConfigError(
+                    f"{where}.categories", _t("config_error.category_unknown", key=repr(cat))
+                )
         out.append(Department(key, name, tuple(cats)))
     return tuple(out)
 
@@ -462,21 +468,21 @@ def _moment(value: object, full: str, tz_name: str, required: bool) -> datetime 
         return value if value.tzinfo is not None else value.replace(tzinfo=ZoneInfo(tz_name))
     example = "2027-06-15T17:00:00+07:00"
     if isinstance(value, date | time):
-        raise ConfigError(full, f"phải có cả ngày và giờ, ví dụ {example}")
+        raise ConfigError(full, _t("config_error.moment_date_only", example=example))
     if value is None:
-        raise ConfigError(full, f"bắt buộc; ngày giờ TOML, ví dụ {example}")
-    raise ConfigError(full, f"phải là ngày giờ TOML (không đặt trong ngoặc kép), ví dụ {example}")
+        raise ConfigError(full, _t("config_error.moment_missing", example=example))
+    raise ConfigError(full, _t("config_error.moment_not_datetime", example=example))
 
 
 def _dialogue(item: object, where: str, commune_tz: str, known: set[str]) -> DialogueSpec:
     if not isinstance(item, Mapping):
-        raise ConfigError(where, "phải là bảng [[dialogues]]")
+        raise ConfigError(where, _t("config_error.dialogue_table"))
     code = _str(item, f"{where}.code", "code", "").strip().upper()
     if not _CODE_RE.match(code):
-        raise ConfigError(f"{where}.code", "mã ngắn 2-10 ký tự chữ in hoa hoặc số, ví dụ BL27")
+        raise ConfigError(f"{where}.code", _t("config_error.dialogue_code"))
     title = _str(item, f"{where}.title", "title", "").strip()
     if not title:
-        raise ConfigError(f"{where}.title", "cần tên hội nghị")
+        raise ConfigError(f"{where}.title", _t("config_error.dialogue_title"))
     tz_name = _str(item, f"{where}.timezone", "timezone", commune_tz)
     _zone(f"{where}.timezone", tz_name)
     deadline = _moment(item.get("deadline"), f"{where}.deadline", tz_name, required=True)
@@ -487,7 +493,9 @@ def _dialogue(item: object, where: str, commune_tz: str, known: set[str]) -> Dia
     ]
     for key in categories:
         if key not in known:
-            raise ConfigError(f"{where}.categories", f"nhóm vấn đề {key!r} chưa được khai báo")
+            raise ConfigError(
+                f"{where}.categories", _t("config_error.category_unknown", key=repr(key))
+            )
     return DialogueSpec(
         code=code,
         title=title,

@@ -26,23 +26,24 @@ EXIT_USAGE = 2
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("dialogue", help="quản lý hội nghị: list, add, set, close")
+    h = load_texts()
+    parser = subparsers.add_parser("dialogue", help=h("cli_help.dialogue"))
     actions = parser.add_subparsers(dest="action", required=True)
-    actions.add_parser("list", help="liệt kê các hội nghị và các hạn")
-    add = actions.add_parser("add", help="thêm hội nghị")
+    actions.add_parser("list", help=h("cli_help.dialogue_list"))
+    add = actions.add_parser("add", help=h("cli_help.dialogue_add"))
     add.add_argument("--code", required=True)
     add.add_argument("--title", required=True)
-    add.add_argument("--deadline", required=True, help='"15/06/2027 17:00" hoặc ISO có múi giờ')
+    add.add_argument("--deadline", required=True, help=h("cli_help.dialogue_deadline"))
     _common(add)
-    change = actions.add_parser("set", help="sửa thời gian, địa điểm, hạn của hội nghị")
+    change = actions.add_parser("set", help=h("cli_help.dialogue_set"))
     change.add_argument("code")
     change.add_argument("--title")
     change.add_argument("--deadline")
     _common(change)
     flags = change.add_mutually_exclusive_group()
-    flags.add_argument("--complex", action="store_true", help="kết luận trong 15 ngày làm việc")
-    flags.add_argument("--simple", action="store_true", help="kết luận trong 10 ngày làm việc")
-    close = actions.add_parser("close", help="dừng nhận ý kiến ngay")
+    flags.add_argument("--complex", action="store_true", help=h("cli_help.dialogue_complex"))
+    flags.add_argument("--simple", action="store_true", help=h("cli_help.dialogue_simple"))
+    close = actions.add_parser("close", help=h("cli_help.dialogue_close"))
     close.add_argument("code")
 
 
@@ -52,7 +53,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--location")
     parser.add_argument("--host")
     parser.add_argument("--audience")
-    parser.add_argument("--categories", help="khóa nhóm vấn đề, cách nhau bởi dấu phẩy")
+    parser.add_argument("--categories", help=load_texts()("cli_help.dialogue_categories"))
 
 
 class UsageError(Exception):
@@ -65,7 +66,7 @@ def _moment(value: str, tz: ZoneInfo, option: str) -> datetime:
     except ValueError:
         parsed = parse_local(value, tz)
         if parsed is None:
-            raise UsageError(f'{option}: cần dạng "15/06/2027 17:00" hoặc ISO 8601') from None
+            raise UsageError(load_texts()("dialogue_cli.bad_moment", option=option)) from None
         return parsed
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         return asyncio.run(_run(args, settings))
     except UsageError as exc:
-        print(f"Lỗi: {exc}", file=sys.stderr)
+        print(load_texts()("dialogue_cli.error", problem=exc), file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -92,11 +93,18 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                     conclusion = await rd.conclusion(d.id)
                     due, answers = due_dates(d, conclusion.published_at if conclusion else None)
                     meeting = fmt_datetime(d.meeting_at, d.tz) if d.meeting_at else "-"
-                    state = "mở" if d.is_open(now) else "đóng"
+                    state = "state_open" if d.is_open(now) else "state_closed"
                     rows.append(
-                        f"{d.code}\t{state}\thạn {fmt_datetime(d.deadline, d.tz)}\t"
-                        f"họp {meeting}\tkết luận {due or '-'}\ttrả lời {answers or '-'}\t"
-                        f"{d.title}"
+                        texts(
+                            "dialogue_cli.list_row",
+                            code=d.code,
+                            state=texts(f"dialogue_cli.{state}"),
+                            deadline=fmt_datetime(d.deadline, d.tz),
+                            meeting=meeting,
+                            due=due or "-",
+                            answers=answers or "-",
+                            title=d.title,
+                        )
                     )
             print("\n".join(rows) if rows else texts("closed.no_dialogue"))
             return 0
@@ -109,7 +117,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             )
             unknown = [c for c in cats if c not in known]
             if unknown:
-                raise UsageError(f"--categories: nhóm vấn đề chưa khai báo: {', '.join(unknown)}")
+                raise UsageError(texts("dialogue_cli.unknown_categories", keys=", ".join(unknown)))
             code = args.code.strip().upper()
             spec = DialogueSpec(
                 code=code,
@@ -127,10 +135,10 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             )
             async with services.store.transaction() as tx:
                 if await tx.dialogue_by_code(code) is not None:
-                    raise UsageError(f"--code: đã có hội nghị mã {code}; dùng «dialogue set»")
+                    raise UsageError(texts("dialogue_cli.code_taken", code=code))
                 await tx.upsert_dialogue(spec, now)
                 await tx.audit(now, "cli", "dialogue", f"{code}: added")
-            print(f"Đã thêm hội nghị {code}.")
+            print(texts("dialogue_cli.added", code=code))
             return 0
         code = args.code.strip().upper()
         changes: dict[str, object] = {}
@@ -147,15 +155,15 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             if args.complex or args.simple:
                 changes["complex"] = bool(args.complex)
             if args.categories:
-                raise UsageError("--categories: chỉ đặt được khi thêm hội nghị")
+                raise UsageError(texts("dialogue_cli.categories_add_only"))
             if not changes:
-                raise UsageError("không có gì để sửa; xem python -m bot dialogue set --help")
+                raise UsageError(texts("dialogue_cli.nothing_to_change"))
         async with services.store.transaction() as tx:
             updated = await tx.admin_update_dialogue(code, changes, now)
             if updated is None:
-                raise UsageError(f"không có hội nghị mã {code}")
+                raise UsageError(texts("dialogue_cli.unknown_dialogue", code=code))
             await tx.audit(now, "cli", "dialogue", f"{code}: {', '.join(changes)}")
-        print(f"Đã cập nhật hội nghị {code}: {', '.join(changes)}.")
+        print(texts("dialogue_cli.updated", code=code, changes=", ".join(changes)))
         return 0
     finally:
         await services.close()

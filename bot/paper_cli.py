@@ -131,15 +131,12 @@ class ImportResult:
 
 def register(subparsers: Any) -> None:
     """Add the `template` and `import` sub-commands to an argparse sub-parsers object."""
-    template = subparsers.add_parser(
-        "template", help="ghi mẫu phiếu ý kiến (Excel) để Văn phòng nhập phiếu giấy"
-    )
-    template.add_argument("--out", type=Path, required=True, help="tệp .xlsx sẽ ghi")
-    importer = subparsers.add_parser(
-        "import", help="nhập phiếu ý kiến giấy từ tệp Excel (.xlsx) hoặc CSV"
-    )
-    importer.add_argument("--dialogue", required=True, help="mã hội nghị, ví dụ BL27")
-    importer.add_argument("file", type=Path, metavar="FILE", help="tệp .xlsx hoặc .csv")
+    h = load_texts()
+    template = subparsers.add_parser("template", help=h("cli_help.template"))
+    template.add_argument("--out", type=Path, required=True, help=h("cli_help.template_out"))
+    importer = subparsers.add_parser("import", help=h("cli_help.import"))
+    importer.add_argument("--dialogue", required=True, help=h("cli_help.import_dialogue"))
+    importer.add_argument("file", type=Path, metavar="FILE", help=h("cli_help.import_file"))
 
 
 def run_template(args: argparse.Namespace, settings: Settings) -> int:

@@ -15,12 +15,18 @@ from bot.app import ALLOWED_UPDATES, OUTBOX_EVERY, TICK_EVERY, build_application
 from bot.config import Settings
 from bot.outbox import Outbox, Sender
 from bot.services import Services, open_services
+from domain.texts import load_texts
 
 log = logging.getLogger(__name__)
 
 
 class ChannelStartError(Exception):
     """A channel refused to start (bad token, unreachable API): one line for the admin."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
 
 
 async def _periodic(services: Services, senders: dict[str, Sender], outbox: Outbox) -> None:
@@ -39,6 +45,7 @@ async def _periodic(services: Services, senders: dict[str, Sender], outbox: Outb
 
 
 async def serve(settings: Settings) -> None:
+    texts = load_texts()
     services = await open_services(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -70,8 +77,10 @@ async def serve(settings: Settings) -> None:
             try:
                 await zalo.start()
             except ZaloApiError as exc:
-                raise ChannelStartError(f"zalo.token: Zalo từ chối khởi động bot ({exc})") from exc
-        log.info("bot đang chạy; dừng bằng Ctrl+C hoặc SIGTERM")
+                raise ChannelStartError(
+                    "zalo.token", texts("runner.zalo_refused", problem=exc)
+                ) from exc
+        log.info(texts("runner.running"))
         await stop.wait()
     finally:
         for task in background:
