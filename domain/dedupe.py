@@ -18,13 +18,20 @@ Two questions are scored in two parts:
 
 Entities then veto: "sửa đường thôn A" and "sửa đường thôn B" share every word but the place,
 and are two requests. When both questions name a place of the same kind and no name agrees,
-the score is cut below any threshold; agreeing on a place adds a small bonus.
+the score is cut below any threshold; agreeing on a place adds a small bonus. A numbered place
+counts with its marker ("tổ 5" = "tổ dân phố 5", but not "khu phố 5" nor "thôn 5").
+
+Two more cuts: each question naming a concept the other lacks ("trợ cấp" against "BHYT", both
+for old people) lowers the overlap, and when both texts carry their diacritics, a word that only
+folds alike ("giá" price, "giả" fake) is not shared.
 
 Lookup is not all-pairs: an inverted index maps each token to the questions holding it, and only
 the questions sharing the rarest tokens of a new question are scored (see `SimilarityIndex`).
 
 Clustering is incremental (`Clusters`): a question joins the cluster of its best match above the
-threshold or starts its own; a cluster's id is its first member's id and never changes. The
+threshold or starts its own; a cluster's id is its first member's id and never changes. Best
+matches do not chain: a question does not join a cluster whose members name another place of
+the same kind, nor one whose members it matches, on average, below the threshold. The
 mapping question → cluster is stored, not recomputed, so officials can merge and split clusters
 and later questions follow their decision; `Clusters.restore` rebuilds it after a restart.
 """
@@ -44,8 +51,10 @@ from rapidfuzz import fuzz
 
 from domain.categories import OTHER
 from domain.normalize import (
+    CONCEPTS,
     STOP_WORDS,
     analyse,
+    canonical_tones,
     concept_words,
     contains_phrase,
     content_tokens,
@@ -53,7 +62,7 @@ from domain.normalize import (
     pairs,
 )
 
-DEFAULT_THRESHOLD = 60.0
+DEFAULT_THRESHOLD = 49.0
 """Score (0-100) from which two questions count as the same request."""
 
 SUGGEST_THRESHOLD = 45.0
@@ -99,6 +108,12 @@ _MARKERS: dict[str, str] = {
     "truong": _WORKS,
     "nha_van_hoa": _WORKS,
     "tram_bien_ap": _WORKS,
+}
+# A number names a place only together with its marker: "tổ 5", "khu phố 5" and "thôn 5" are
+# three places, while "tổ 5" and "tổ dân phố 5" (or "ngõ 5"/"hẻm 5"/"kiệt 5", one thing under
+# regional names) are one. Numbered names are kept as "family:number".
+_NUMBER_FAMILY: dict[str, str] = {
+    "tdp": "to", "khu_pho": "khu", "hem": "ngo", "kiet": "ngo", "ngach": "ngo",
 }
 # Markers that are also everyday words: they name a place only before a number ("tổ 5", "đội 3",
 # "khu 2") or, for the works, before a word that is no common noun or verb.
@@ -183,7 +198,7 @@ def _entities(
             break
         nxt = words[j]
         if nxt.isdigit():
-            found.setdefault(kind, set()).add(nxt)
+            found.setdefault(kind, set()).add(f"{_NUMBER_FAMILY.get(word, word)}:{nxt}")
             used.add(j)
             i = j + 1
             continue
@@ -241,6 +256,9 @@ _MIN_WEIGHT = 1.5
 _FUZZY_SHARE = 0.3
 _COVER_SHARE = 0.8
 _PLACE_BONUS = 6.0
+_TWO_REQUESTS = 0.85
+# Factor for two questions naming different places of one kind: below any useful threshold.
+_PLACE_CUT = 0.4
 # IDF smoothing: a dialogue of a handful of questions says little about which words are common,
 # so counts are pulled towards "every word is as rare as the next" until the dialogue grows.
 _IDF_SMOOTH = 3.0
@@ -265,6 +283,14 @@ class Features:
     numbers: frozenset[str]
     topic: dict[str, float]  # weights without the places and numbers
     topic_total: float
+    # For a text written with diacritics: each plain topic word's forms as typed ("giá", "giả"),
+    # so that words which only fold alike are not taken for one (see `accent_clash`).
+    accents: dict[str, frozenset[str]]
+    # Precomputed for the scorer: the concept tokens of the topic, every token, and the words of
+    # each place name.
+    concepts: frozenset[str]
+    words: frozenset[str]
+    name_words: tuple[frozenset[str], ...]
 
 
 def _prior(token: str) -> float:
@@ -291,7 +317,12 @@ def features(text: str) -> Features:
         m for m, forms in originals.items() if m not in forms and _MARKER_FORMS[m] not in forms
     )
     places, numbers = _entities(words, _capitalised(text), not_markers)
-    named = {part for names in places.values() for name in names for part in name.split()}
+    named = {
+        part.rpartition(":")[2] for names in places.values() for name in names
+        for part in name.split()
+    }
+    # `topic` is what the question asks about, apart from where: agreeing on the place alone
+    # must not make "sửa đường tổ 5" a duplicate of "sửa nhà văn hóa tổ 5".
     weights: dict[str, float] = {}
     topic: dict[str, float] = {}
     content = content_tokens(words)
@@ -305,8 +336,14 @@ def features(text: str) -> Features:
     # Place names count even when they look like stop-words ("thôn Bắc").
     for token in sorted(named - weights.keys()):
         weights[token] = _ENTITY_WEIGHT
-    # What the question asks about, apart from where: agreeing on the place alone must not make
-    # "sửa đường tổ 5" a duplicate of "sửa nhà văn hóa tổ 5".
+    accents: dict[str, frozenset[str]] = {}
+    if not text.isascii():
+        forms: dict[str, set[str]] = {}
+        for original, folded in typed:
+            if folded in topic and "_" not in folded:
+                forms.setdefault(folded, set()).add(original)
+        if any(o != f for f, found in forms.items() for o in found):
+            accents = {f: frozenset(found) for f, found in forms.items()}
     return Features(
         key=" ".join(weights),
         weights=weights,
@@ -315,7 +352,38 @@ def features(text: str) -> Features:
         numbers=numbers,
         topic=topic,
         topic_total=sum(topic.values()),
+        accents=accents,
+        concepts=frozenset(topic.keys() & CONCEPTS),
+        words=frozenset(weights),
+        name_words=tuple(
+            frozenset(part.rpartition(":")[2] for part in name.split())
+            for names in places.values()
+            for name in sorted(names)
+        ),
     )
+
+
+@lru_cache(maxsize=1 << 14)
+def _same_word(forms: frozenset[str], others: frozenset[str]) -> bool:
+    if not forms.isdisjoint(others):
+        return True
+    return not {canonical_tones(f) for f in forms}.isdisjoint(canonical_tones(f) for f in others)
+
+
+def accent_clash(a: Features, b: Features) -> list[str]:
+    """Shared topic words that both questions wrote with diacritics, and wrote differently.
+
+    "giá phân bón" (the price) and "phân bón giả" (fake) fold to the same letters; when both
+    texts carry their diacritics, the difference is the writer's, not a typing habit.
+    """
+    if not a.accents or not b.accents:
+        return []
+    theirs = b.accents
+    return [
+        token
+        for token, forms in a.accents.items()
+        if (other := theirs.get(token)) is not None and not _same_word(forms, other)
+    ]
 
 
 def rapidfuzz_score(a: str, b: str) -> float:
@@ -335,17 +403,30 @@ def _same_place(names: frozenset[str], others: frozenset[str]) -> bool:
     return False
 
 
-def _named_in(names: frozenset[str], words: dict[str, float]) -> bool:
-    return any(all(part in words for part in name.split()) for name in names)
+def _overlapping_name(names: Iterable[str], others: Iterable[str]) -> bool:
+    """`_same_place` for sets that change (a cluster's places), not cached."""
+    others_parts = [set(other.split()) for other in others]
+    for name in names:
+        parts = set(name.split())
+        if any(parts <= other or other <= parts for other in others_parts):
+            return True
+    return False
 
 
 def _share_place(a: Features, b: Features) -> bool:
     """Whether the two name a place in common (or one names it and the other has its words)."""
+    bwords = b.words
+    if any(name <= bwords for name in a.name_words):
+        return True
+    awords = a.words
+    if any(name <= awords for name in b.name_words):
+        return True
+    bplaces = b.places
     for kind, names in a.places.items():
-        other = b.places.get(kind)
-        if (other is not None and _same_place(names, other)) or _named_in(names, b.weights):
+        other = bplaces.get(kind)
+        if other is not None and _same_place(names, other):
             return True
-    return any(_named_in(names, a.weights) for names in b.places.values())
+    return False
 
 
 def conflict(a: Features, b: Features) -> float:
@@ -355,7 +436,7 @@ def conflict(a: Features, b: Features) -> float:
         for kind, names in a.places.items():
             other = bplaces.get(kind)
             if other and other is not names and not _same_place(names, other):
-                return 0.5
+                return _PLACE_CUT
     if a.numbers and b.numbers and a.numbers.isdisjoint(b.numbers):
         return 0.9
     return 1.0
@@ -385,7 +466,8 @@ def _overlap(query: _Query, other: Features, total: float) -> float:
     `total` is the weighted total of `other`'s topic, with the same IDF as the query's.
     """
     shared = _shared(query.weights, other.topic)
-    if not shared:
+    shared -= sum(query.weights[t] for t in accent_clash(query.feats, other))
+    if shared <= 0:
         return 0.0
     return _finish(query, other, shared, total)
 
@@ -420,6 +502,10 @@ def combine(a: Features, b: Features, fuzzy: float, shared: float | None = None)
 
 
 def _combine(a: Features, b: Features, fuzzy: float, shared: float, factor: float) -> float:
+    # Each naming a concept (a merged phrase: "bhyt", "tro_cap") the other lacks ("trợ cấp"
+    # against "BHYT" for the same old people): likely two requests on one topic.
+    if not (a.concepts <= b.concepts or b.concepts <= a.concepts):
+        shared *= _TWO_REQUESTS
     bonus = (
         _PLACE_BONUS if factor == 1.0 and (a.places or b.places) and _share_place(a, b) else 0.0
     )
@@ -441,6 +527,10 @@ def score(a: Features, b: Features) -> float:
 
 # How many entity ids keep a row of remembered `conflict` factors (beyond, the rows start over).
 _CONFLICT_ROWS = 4096
+# A question joins a cluster only if its mean score over up to `_LINK_SAMPLE` members reaches
+# the threshold less `_LINK_MARGIN`.
+_LINK_SAMPLE = 4
+_LINK_MARGIN = 0.0
 _Ints = npt.NDArray[np.int32]
 _Floats = npt.NDArray[np.float64]
 
@@ -500,6 +590,7 @@ class SimilarityIndex:
         self._entity_ids: dict[tuple[object, ...], int] = {}
         self._entity_rep: list[Features] = []
         self._entity = np.zeros(64, np.int32)
+        self._placed = np.zeros(64, np.bool_)  # whether a question names a place
         self._conflicts: dict[int, _Floats] = {}
 
     def __len__(self) -> int:
@@ -532,7 +623,7 @@ class SimilarityIndex:
         prior[:rows, :cols] = self._row_prior
         self._row_prior = prior
         if new_rows > rows:
-            for name in ("_alive", "_cat_code", "_damp", "_totals", "_entity"):
+            for name in ("_alive", "_cat_code", "_damp", "_totals", "_entity", "_placed"):
                 old = getattr(self, name)
                 new = np.zeros(new_rows, old.dtype)
                 new[:rows] = old
@@ -583,6 +674,7 @@ class SimilarityIndex:
         self._cat_code[slot] = code
         self._damp[slot] = min(1.0, feats.topic_total / _MIN_WEIGHT)
         self._entity[slot] = self._entity_of(feats)
+        self._placed[slot] = bool(feats.places)
         self._totals[slot] = float(self._idf[tids] @ self._row_prior[slot, :width])
         self._live += 1
 
@@ -598,6 +690,10 @@ class SimilarityIndex:
         if feats is not None:
             for token in feats.weights:
                 self._df[self._vocab[token]] -= 1
+
+    def slot_of(self, qid: str) -> int:
+        """Order of arrival of an indexed question (older questions have lower numbers)."""
+        return self._slot[qid]
 
     def features_of(self, qid: str) -> Features | None:
         slot = self._slot.get(qid)
@@ -651,7 +747,11 @@ class SimilarityIndex:
         category: str | None = None,
         min_score: float = SUGGEST_THRESHOLD,
         exclude: str | None = None,
+        within: Iterable[str] | None = None,
+        accept: Callable[[str], bool] | None = None,
     ) -> list[tuple[str, float]]:
+        """As `similar`, for features; `within` limits the search to these ids, and a match
+        `accept` turns down is passed over."""
         if not self._live or limit <= 0:
             return []
         if self._stale():
@@ -662,7 +762,12 @@ class SimilarityIndex:
             if found_code is None:
                 return []
             code = found_code
-        slots = self._candidate_slots(query)
+        if within is not None:
+            slots = np.fromiter(
+                (self._slot[q] for q in within if q in self._slot), np.int32
+            )
+        else:
+            slots = self._candidate_slots(query)
         if code:
             slots = slots[self._cat_code[slots] == code]
         if exclude is not None and (gone := self._slot.get(exclude)) is not None:
@@ -697,11 +802,13 @@ class SimilarityIndex:
         dice = 2.0 * shared / (qtotal + totals)
         share = _COVER_SHARE * cover + (1.0 - _COVER_SHARE) * dice
         # `_combine` caps the score at 100 before the places factor.
+        # The places bonus needs a place on one side at least.
+        bonus = _PLACE_BONUS if query.places else _PLACE_BONUS * self._placed[slots]
         bound = np.minimum(
-            100.0, 100.0 * _FUZZY_SHARE + _PLACE_BONUS + (100.0 - 100.0 * _FUZZY_SHARE) * share
+            100.0, 100.0 * _FUZZY_SHARE + bonus + (100.0 - 100.0 * _FUZZY_SHARE) * share
         )
         keep = bound >= min_score
-        slots, share, bound = slots[keep], share[keep], bound[keep]
+        slots, share, bound, shared = slots[keep], share[keep], bound[keep], shared[keep]
         if not len(slots):
             return []
         # Disagreeing places and numbers cut the bound: once per distinct entity id.
@@ -710,6 +817,7 @@ class SimilarityIndex:
             bound = bound * factors
             keep = bound >= min_score
             slots, share, bound, factors = slots[keep], share[keep], bound[keep], factors[keep]
+            shared = shared[keep]
             if not len(slots):
                 return []
         else:
@@ -723,11 +831,13 @@ class SimilarityIndex:
         found: list[tuple[float, int]] = []
         floor = min_score
         last = len(self._ids)  # slot of the last kept result once `limit` are kept
-        for slot, value, top, factor in zip(
+        accented = bool(query.accents)
+        for slot, value, top, factor, common in zip(
             slots[order].tolist(),
             share[order].tolist(),
             bound[order].tolist(),
             factors[order].tolist(),
+            shared[order].tolist(),
             strict=True,
         ):
             if top < floor:
@@ -736,8 +846,10 @@ class SimilarityIndex:
                 continue  # at best a tie with a kept, older question: that one stays
             feats = features_of[slot]
             assert feats is not None
+            if accented and feats.accents and (clash := accent_clash(query, feats)):
+                value = self._share_without(query, slot, common, qtotal, clash)
             total = round(_combine(query, feats, ratio(key, feats.key), value, factor), 2)
-            if total >= floor:
+            if total >= floor and (accept is None or accept(self._ids[slot])):
                 found.append((-total, slot))
                 if len(found) >= limit:
                     found.sort()
@@ -748,6 +860,49 @@ class SimilarityIndex:
                     last = found[-1][1]
         found.sort()
         return [(self._ids[slot], -neg) for neg, slot in found[:limit]]
+
+    def _weight(self, token: str, prior: float) -> float:
+        tid = self._vocab.get(token)
+        return prior * (self._idf_new if tid is None else float(self._idf[tid]))
+
+    def _share_without(
+        self, query: Features, slot: int, shared: float, qtotal: float, clash: list[str]
+    ) -> float:
+        """The overlap of a candidate once the words of `accent_clash` no longer count."""
+        shared -= sum(self._weight(t, query.topic[t]) for t in clash)
+        if shared <= 0:
+            return 0.0
+        total = float(self._totals[slot])
+        damp = min(float(self._damp[slot]), min(1.0, query.topic_total / _MIN_WEIGHT))
+        cover = min(1.0, shared / min(qtotal, total)) * damp
+        dice = 2.0 * shared / (qtotal + total)
+        return _COVER_SHARE * cover + (1.0 - _COVER_SHARE) * dice
+
+    def score_with(self, query: Features, qid: str) -> float:
+        """The score `similar_to` gives one indexed question (0 if unknown), without a search.
+
+        Plain Python over the few tokens of two questions: cheaper than the vectorised search
+        when only a handful of known questions are to be scored.
+        """
+        slot = self._slot.get(qid)
+        if slot is None or (feats := self._features[slot]) is None:
+            return 0.0
+        if self._stale():
+            self.refresh()
+        vocab, idf, unseen = self._vocab, self._idf, self._idf_new
+        qtotal = shared = 0.0
+        topic = feats.topic
+        for token, prior in query.topic.items():
+            tid = vocab.get(token)
+            value = prior * (unseen if tid is None else float(idf[tid]))
+            qtotal += value
+            if token in topic:
+                shared += value
+        if not shared:
+            return 0.0
+        share = self._share_without(query, slot, shared, qtotal, accent_clash(query, feats))
+        fuzzy = fuzz.token_set_ratio(query.key, feats.key)
+        return round(_combine(query, feats, fuzzy, share, conflict(query, feats)), 2)
 
     def _entity_of(self, feats: Features) -> int:
         key = (tuple(sorted(feats.places.items())), feats.numbers)
@@ -807,18 +962,16 @@ class SimilarityIndex:
         if len(parts) == 1:
             slots = parts[0]
             return slots[self._alive[slots]]
-        mark = np.zeros(n, np.bool_)
-        for part in parts:
-            mark[part] = True
-        mark &= self._alive[:n]
-        return np.flatnonzero(mark).astype(np.int32)
+        slots = np.unique(np.concatenate(parts))
+        return slots[self._alive[slots]]
 
 
 # --- clustering ---------------------------------------------------------------------------------
 
 
 def _signature(feats: Features) -> tuple[object, ...]:
-    """What makes two questions' features equal (weights and topic follow from these)."""
+    """What makes two questions' features equal but for diacritics (weights and topic follow
+    from these)."""
     return (feats.key, tuple(sorted(feats.places.items())), feats.numbers)
 
 
@@ -853,15 +1006,17 @@ class Clusters:
         self._members: dict[str, list[str]] = {}
         # Questions that normalise to exactly the same features as an earlier one join it
         # without a search (the earlier one scores at least as high as any other candidate).
-        self._first_with: dict[tuple[object, ...], str] = {}
+        self._first_with: dict[tuple[str, tuple[object, ...]], str] = {}
+        # Per cluster, the places its members name (by kind): a question naming another place
+        # does not join it through a member that names none.
+        self._places: dict[str, dict[str, set[str]]] = {}
 
     def add(self, qid: str, text: str, category: str | None = None) -> str:
         """Place a new question; returns the id of its cluster."""
         if qid in self._cluster_of:
             return self._cluster_of[qid]
         query = features(text)
-        signature = _signature(query)
-        same = self._first_with.get(signature)
+        same = self._same_as(query)
         if (
             same is not None
             and self.index.exhaustive is False
@@ -869,13 +1024,64 @@ class Clusters:
         ):
             best = [(same, 100.0)]
         else:
-            best = self.index.similar_to(query, limit=1, min_score=self.threshold)
+            # A match whose cluster holds another place than this question's is passed over
+            # (it names no place itself, or it would not score): two places must not chain.
+            cluster_of, clashes = self._cluster_of, self._clashes
+            best = self.index.similar_to(
+                query,
+                limit=1,
+                min_score=self.threshold,
+                accept=(lambda other: not clashes(query, cluster_of[other]))
+                if query.places
+                else None,
+            )
+            if best and not self._fits(query, *best[0]):
+                best = []
         self.index.add_features(qid, query, category)
-        self._first_with.setdefault(signature, qid)
+        self._remember(qid, query)
         cluster = self._cluster_of[best[0][0]] if best else qid
         self._cluster_of[qid] = cluster
         self._members.setdefault(cluster, []).append(qid)
+        self._note_places(cluster, query)
         return cluster
+
+    def _fits(self, query: Features, best: str, best_score: float) -> bool:
+        """Whether the question is close enough to its best match's cluster as a whole: the
+        mean score over the best match and a sample of other members (the first and the latest)
+        must reach the threshold less a margin (two requests on one topic chain through a
+        member that mentions both otherwise)."""
+        members = [m for m in self._members.get(self._cluster_of[best], ()) if m != best]
+        if not members:
+            return True
+        half = _LINK_SAMPLE // 2
+        sample = members if len(members) <= _LINK_SAMPLE else members[:half] + members[-half:]
+        score_with = self.index.score_with
+        total = best_score + sum(score_with(query, m) for m in sample)
+        return total / (len(sample) + 1) >= self.threshold - _LINK_MARGIN
+
+    def _note_places(self, cluster: str, feats: Features) -> None:
+        if feats.places:
+            known = self._places.setdefault(cluster, {})
+            for kind, names in feats.places.items():
+                known.setdefault(kind, set()).update(names)
+
+    def _clashes(self, query: Features, cluster: str) -> bool:
+        """Whether the cluster's members name places of a kind the question names, none its."""
+        known = self._places.get(cluster)
+        if not known or not query.places:
+            return False
+        for kind, names in query.places.items():
+            theirs = known.get(kind)
+            if theirs and names.isdisjoint(theirs) and not _overlapping_name(names, theirs):
+                return True
+        return False
+
+    def _recount_places(self, cluster: str) -> None:
+        self._places.pop(cluster, None)
+        for qid in self._members.get(cluster, ()):
+            feats = self.index.features_of(qid)
+            if feats is not None:
+                self._note_places(cluster, feats)
 
     def restore(self, qid: str, text: str, category: str | None, cluster: str) -> None:
         """Put back a question with the cluster saved earlier (after a restart), as it was.
@@ -888,9 +1094,11 @@ class Clusters:
         if qid in self._cluster_of:
             self._forget_signature(qid)
             self._leave(qid)
-        self._first_with.setdefault(_signature(self.index.add(qid, text, category)), qid)
+        feats = self.index.add(qid, text, category)
+        self._remember(qid, feats)
         self._cluster_of[qid] = cluster
         self._members.setdefault(cluster, []).append(qid)
+        self._note_places(cluster, feats)
 
     def cluster_of(self, qid: str) -> str:
         return self._cluster_of[qid]
@@ -909,6 +1117,8 @@ class Clusters:
         for qid in moved:
             self._cluster_of[qid] = keep
         self._members.setdefault(keep, []).extend(moved)
+        for kind, names in self._places.pop(other, {}).items():
+            self._places.setdefault(keep, {}).setdefault(kind, set()).update(names)
         return keep
 
     def split(self, qids: Iterable[str]) -> str:
@@ -928,9 +1138,11 @@ class Clusters:
             for qid in rest:
                 self._cluster_of[qid] = rest[0]
             self._members.setdefault(rest[0], []).extend(rest)
+            self._recount_places(rest[0])
         for qid in taken:
             self._cluster_of[qid] = new_id
         self._members[new_id] = taken
+        self._recount_places(new_id)
         return new_id
 
     def remove(self, qid: str) -> None:
@@ -941,10 +1153,39 @@ class Clusters:
             self._leave(qid)
             del self._cluster_of[qid]
 
+    # An exact copy is looked up under three keys: the signature without the diacritics
+    # ("any": the first question with those tokens, however written; "plain": the first typed
+    # without diacritics) and with them ("full"). A copy typed without diacritics scores alike
+    # against every question with its tokens, one with diacritics only against those written
+    # the same way or without any (see `accent_clash`).
+    def _keys(self, feats: Features) -> list[tuple[str, tuple[object, ...]]]:
+        base = _signature(feats)
+        if not feats.accents:
+            return [("any", base), ("plain", base)]
+        return [("any", base), ("full", (*base, tuple(sorted(feats.accents.items()))))]
+
+    def _same_as(self, query: Features) -> str | None:
+        base = _signature(query)
+        if not query.accents:
+            return self._first_with.get(("any", base))
+        found = [
+            qid
+            for key in (("full", (*base, tuple(sorted(query.accents.items())))), ("plain", base))
+            if (qid := self._first_with.get(key)) is not None
+        ]
+        slot = self.index.slot_of
+        return min(found, key=slot) if found else None
+
+    def _remember(self, qid: str, feats: Features) -> None:
+        for key in self._keys(feats):
+            self._first_with.setdefault(key, qid)
+
     def _forget_signature(self, qid: str) -> None:
         feats = self.index.features_of(qid)
-        if feats is not None and self._first_with.get(_signature(feats)) == qid:
-            del self._first_with[_signature(feats)]
+        if feats is not None:
+            for key in self._keys(feats):
+                if self._first_with.get(key) == qid:
+                    del self._first_with[key]
 
     def _leave(self, qid: str) -> None:
         cluster = self._cluster_of[qid]
@@ -952,6 +1193,7 @@ class Clusters:
         members.remove(qid)
         if not members:
             del self._members[cluster]
+        self._recount_places(cluster)
 
 # --- category suggestion ------------------------------------------------------------------------
 

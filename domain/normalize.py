@@ -85,17 +85,21 @@ def pairs(text: str) -> list[tuple[str, str]]:
     prepared = unicodedata.normalize("NFC", text).casefold()
     if _HAS_DIGIT.search(prepared):
         prepared = _THOUSAND_K.sub(" nghin", _THOUSANDS.sub("", prepared))
-    folded_all = prepared.translate(_FOLD)
+    originals = _WORD.findall(prepared)
+    # The translation maps one character to one and keeps letters letters: the folded words
+    # line up with the originals one for one.
+    folded_all = " ".join(originals).translate(_FOLD)
+    folded_words = folded_all.split(" ") if originals else []
+    if folded_all.isascii() and _STRETCH.search(folded_all) is None:
+        return list(zip(originals, folded_words, strict=True))
     stretched = _STRETCH.search(folded_all) is not None
     out: list[tuple[str, str]] = []
-    for match in _WORD.finditer(prepared):
-        start, end = match.span()
-        folded = folded_all[start:end]
+    for original, folded in zip(originals, folded_words, strict=True):
         if not folded.isascii():  # a letter outside Vietnamese: fold it the slow way
             folded = _strip_marks(folded)
         if stretched and len(folded) > 2:
             folded = _STRETCH.sub(r"\1", folded)
-        out.append((match.group(), folded))
+        out.append((original, folded))
     return out
 
 
@@ -378,6 +382,8 @@ def _build_table() -> tuple[dict[tuple[str, ...], _Entry], int]:
 
 
 _PHRASES, _LONGEST = _build_table()
+CONCEPTS: frozenset[str] = frozenset(e.concept for e in _PHRASES.values() if e.concept)
+"""The concept tokens `tokens` writes for merged phrases ("so_do", "bhyt", "ubnd")."""
 
 
 def _sizes_by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, tuple[int, ...]]:
@@ -391,8 +397,32 @@ def _sizes_by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, tuple[
 _PHRASE_SIZES = _sizes_by_first_word(_PHRASES)
 
 
+def _match_at(words: Sequence[str], i: int, n: int) -> int:
+    """Length of the longest table phrase starting at words[i] (0 if none)."""
+    for size in _PHRASE_SIZES.get(words[i], ()):
+        if i + size <= n and tuple(words[i : i + size]) in _PHRASES:
+            return size
+    return 0
+
+
+def _overtaken(words: Sequence[str], i: int, size: int, n: int) -> bool:
+    """Whether a longer phrase starts inside words[i : i + size] and runs past its end.
+
+    "ở tổ dân phố 5" folds to "o to dan pho 5": "o to" (a car) must give way to "to dan pho".
+    """
+    for j in range(i + 1, i + size):
+        if words[j] in _PHRASE_SIZES:
+            other = _match_at(words, j, n)
+            if other > size and j + other > i + size:
+                return True
+    return False
+
+
 def _rewrite(words: Sequence[str], *, concepts: bool) -> list[str]:
-    """Greedy longest-match rewrite of folded words through the phrase table."""
+    """Greedy longest-match rewrite of folded words through the phrase table.
+
+    A match gives way to a longer phrase that overlaps its end (see `_overtaken`).
+    """
     out: list[str] = []
     i, n = 0, len(words)
     while i < n:
@@ -401,6 +431,8 @@ def _rewrite(words: Sequence[str], *, concepts: bool) -> list[str]:
                 continue
             entry = _PHRASES.get(tuple(words[i : i + size]))
             if entry is not None:
+                if size > 1 and _overtaken(words, i, size, n):
+                    continue
                 if concepts and entry.concept:
                     out.append(entry.concept)
                 else:

@@ -10,6 +10,7 @@ from domain.dedupe import (
     DEFAULT_THRESHOLD,
     Clusters,
     SimilarityIndex,
+    accent_clash,
     features,
     looks_like_complaint,
     score,
@@ -237,3 +238,54 @@ def test_exact_copies_join_the_first_one_and_follow_the_office() -> None:
     # The copies are gone: a new one is matched by searching (and starts its own cluster).
     assert clusters.add("q4", "Sửa đường thôn Tây bị ổ gà") == "q4"
     assert clusters.index.similar("sửa đường thôn Tây", limit=1)[0][0] == "q4"
+
+
+def test_numbered_places_keep_their_marker() -> None:
+    assert features("Sửa đường tổ 5").places == features("sua duong to dan pho 5").places
+    same = similar_pair("Sửa đường tổ 5 bị ổ gà", "sửa đường tổ dân phố 5 ổ gà")
+    assert same >= DEFAULT_THRESHOLD
+    for other in ("khu phố 5", "thôn 5"):
+        assert similar_pair("Sửa đường tổ 5 bị ổ gà", f"Sửa đường {other} bị ổ gà") < 45
+
+
+def test_a_place_marker_is_not_eaten_by_a_shorter_phrase() -> None:
+    # "ở tổ dân phố" folds to "o to dan pho": "o to" (a car) must give way.
+    assert features("mưa là ngập ở tổ dân phố 20").places == {"area": frozenset({"to:20"})}
+
+
+def test_words_that_only_fold_alike_are_not_shared_when_accented() -> None:
+    price = features("Giá phân bón tăng cao, thương lái ép giá")
+    fake = features("Phân bón giả bán tràn lan")
+    assert accent_clash(price, fake) == ["gia"]
+    assert accent_clash(features("gia phan bon tang cao"), fake) == []
+    assert accent_clash(features("Hoà giải"), features("hòa giải")) == []
+
+
+def test_two_places_do_not_chain_through_a_question_naming_none() -> None:
+    clusters = Clusters()
+    first = clusters.add("q1", "Đề nghị lắp camera an ninh ở ngã ba thôn Đông")
+    clusters.add("q2", "Đề nghị lắp camera an ninh ở các ngã ba")
+    assert clusters.add("q3", "Đề nghị lắp camera an ninh ở ngã ba thôn Tây") != first
+    assert clusters.add("q4", "xin lap camera an ninh o nga ba thon dong") == first
+
+
+def test_one_topic_two_requests_score_lower(monkeypatch: pytest.MonkeyPatch) -> None:
+    allowance = features("Người già chưa đủ 80 tuổi thì không có trợ cấp, xin xem lại")
+    insurance = features("nguoi gia 60 den 80 tuoi chua co bhyt, xin ho tro tien mua")
+    again = features("ong ba gia 78 tuoi roi ma chua dc huong tro cap nguoi gia, xin ha tuoi")
+    cut = score(allowance, insurance)
+    kept = score(allowance, again)
+    monkeypatch.setattr("domain.dedupe._TWO_REQUESTS", 1.0)
+    assert cut < score(allowance, insurance) - 5
+    assert kept == score(allowance, again)
+
+
+def test_exact_copies_with_and_without_diacritics() -> None:
+    clusters = Clusters()
+    clusters.add("q1", "Phân bón giả bán tràn lan ở chợ thôn Đông")
+    assert clusters.add("q2", "phan bon gia ban tran lan o cho thon dong") == "q1"
+    copy = clusters.add("q3", "Phân bón giá bán tràn lan ở chợ thôn Đông")
+    assert clusters.index.slot_of("q3") == 2
+    assert copy in {"q1", "q3"}  # scored, not taken for a copy of q1
+    clusters.remove("q1")
+    assert clusters.add("q4", "phan bon gia ban tran lan o cho thon dong") in {"q1", "q3"}
