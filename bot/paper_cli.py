@@ -32,7 +32,7 @@ from bot.services import Services, open_services
 from domain.categories import OTHER
 from domain.dedupe import looks_like_complaint, suggest_category
 from domain.models import Dialogue, NewQuestion, Question
-from domain.textnorm import fold
+from domain.normalize import fold
 from domain.texts import Texts, load_texts
 from handlers.duplicates import DuplicateFinder
 

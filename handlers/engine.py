@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.config import Settings
 from domain.models import Consent, ConversationState, Resident
-from domain.textnorm import fold
+from domain.normalize import fold
 from domain.texts import Texts
 from handlers.duplicates import DuplicateFinder
 from handlers.io import Choice, Inbound, Kind, Outcome, Reply, decode_payload

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from domain.categories import OTHER
 from domain.dedupe import looks_like_complaint, suggest_category
 from domain.models import Consent, Dialogue, NewQuestion, Question
-from domain.textnorm import fold
+from domain.normalize import fold
 from domain.timefmt import fmt_date, fmt_datetime
 from handlers.engine import Flows, Turn, match_choice, parse_command
 from handlers.io import Choice, Kind, Reply
