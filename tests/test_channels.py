@@ -14,8 +14,6 @@ from typing import Any, Protocol
 
 import pytest
 
-from bot.services import open_services
-from bot.zalo_channel import ZaloChannel
 from tests.harness import Harness
 from tests.test_zalo import ZaloWorld
 
@@ -86,20 +84,9 @@ class ZaloResident:
 
     async def restart(self) -> None:
         """A new process on the same database and the same Zalo bot."""
-        world = self.world
-        await world.channel.stop()
-        await world.services.close()
-        world.services = await open_services(world.settings, clock=world.clock)
-        world.channel = ZaloChannel(
-            world.settings.zalo, world.services, poll_timeout=2, backoff_min=0.05
-        )
-        await world.channel.start()
-        if world.mode == "webhook":
-            address = world.channel.address
-            assert address is not None
-            world.api.webhook_target = (
-                f"http://{address[0]}:{address[1]}{world.channel.webhook_path}"
-            )
+        await self.world.channel.stop()
+        await self.world.services.close()
+        await self.world.start_bot()
 
     def set_now(self, moment: datetime) -> None:
         self.world.clock.now = moment

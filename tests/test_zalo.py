@@ -71,6 +71,10 @@ class ZaloWorld:
             "per_second": 200,
         }
         self.settings = parse_settings(config)
+        await self.start_bot()
+
+    async def start_bot(self) -> None:
+        """The bot's side: services on the database and the Zalo channel (a new process)."""
         self.services: Services = await open_services(self.settings, clock=self.clock)
         self.channel = ZaloChannel(
             self.settings.zalo, self.services, poll_timeout=2, backoff_min=0.05
