@@ -45,6 +45,21 @@ def base_config(db_path: Path) -> dict[str, Any]:
     }
 
 
+def write_cli_config(tmp_path: Path, villages: tuple[str, ...] = ()) -> Path:
+    """A minimal config.toml for command-line tests: a database in tmp_path, one dialogue BL26."""
+    config = tmp_path / "config.toml"
+    village_line = f"villages = {list(villages)!r}\n".replace("'", '"') if villages else ""
+    config.write_text(
+        "[storage]\n"
+        f'path = "{(tmp_path / "cli.sqlite3").as_posix()}"\n'
+        f'[commune]\nname = "xã Bình Lư"\n{village_line}'
+        '[[dialogues]]\ncode = "BL26"\ntitle = "Hội nghị"\n'
+        "deadline = 2026-12-15T17:00:00+07:00\n",
+        encoding="utf-8",
+    )
+    return config
+
+
 @dataclass
 class MutableClock:
     now: datetime = field(default_factory=lambda: datetime(2026, 11, 23, 3, 0, tzinfo=UTC))

@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import run_tick
 from handlers.admin import COMMANDS as ADMIN_CHAT_COMMANDS
-from tests.harness import ADMIN, OFFICIAL, OTHER_RESIDENT, RESIDENT, Harness
+from tests.harness import ADMIN, OFFICIAL, OTHER_RESIDENT, RESIDENT, Harness, write_cli_config
 from tests.test_office import POOR, ROAD, office_config, seed
 
 THIRD, DECLINED = 3003, 3004
@@ -265,15 +265,7 @@ def test_dialogue_command_line(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    config = tmp_path / "config.toml"
-    config.write_text(
-        "[storage]\n"
-        f'path = "{(tmp_path / "cli.sqlite3").as_posix()}"\n'
-        '[commune]\nname = "xã Bình Lư"\n'
-        '[[dialogues]]\ncode = "BL26"\ntitle = "Hội nghị"\n'
-        "deadline = 2026-12-15T17:00:00+07:00\n",
-        encoding="utf-8",
-    )
+    config = write_cli_config(tmp_path)
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

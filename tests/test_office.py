@@ -15,7 +15,15 @@ from openpyxl import load_workbook
 
 from bot import office_jobs
 from handlers.office import ADMIN_COMMANDS, OFFICIAL_COMMANDS
-from tests.harness import ADMIN, OFFICIAL, OTHER_RESIDENT, RESIDENT, Harness, base_config
+from tests.harness import (
+    ADMIN,
+    OFFICIAL,
+    OTHER_RESIDENT,
+    RESIDENT,
+    Harness,
+    base_config,
+    write_cli_config,
+)
 
 OFFICE_GROUP = -100777
 
@@ -273,15 +281,7 @@ def test_report_command_line(tmp_path: Path) -> None:
         await harness.stop()
 
     asyncio.run(prepare())
-    config = tmp_path / "config.toml"
-    config.write_text(
-        "[storage]\n"
-        f'path = "{(tmp_path / "cli.sqlite3").as_posix()}"\n'
-        '[commune]\nname = "xã Bình Lư"\n'
-        '[[dialogues]]\ncode = "BL26"\ntitle = "Hội nghị"\n'
-        "deadline = 2026-12-15T17:00:00+07:00\n",
-        encoding="utf-8",
-    )
+    config = write_cli_config(tmp_path)
     out = tmp_path / "out"
     result = subprocess.run(
         [

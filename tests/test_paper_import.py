@@ -24,6 +24,7 @@ from bot.paper_cli import (
 from bot.services import Services, open_services
 from domain.models import Consent, NewQuestion, Question
 from domain.texts import load_texts
+from tests.harness import write_cli_config
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 on 23/11/2026 in the commune
 VILLAGES = ["Bản Nà Khum", "Bản Vàng Bó", "Khu dân cư Bình Lư"]
@@ -340,15 +341,7 @@ async def test_unusable_input(services: Services, settings: Settings, tmp_path: 
 
 
 def test_command_line(tmp_path: Path) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        "[storage]\n"
-        f'path = "{(tmp_path / "cli.sqlite3").as_posix()}"\n'
-        '[commune]\nname = "xã Bình Lư"\nvillages = ["Bản Nà Khum", "Bản Vàng Bó"]\n'
-        '[[dialogues]]\ncode = "BL26"\ntitle = "Hội nghị"\n'
-        "deadline = 2026-12-15T17:00:00+07:00\n",
-        encoding="utf-8",
-    )
+    config = write_cli_config(tmp_path, villages=("Bản Nà Khum", "Bản Vàng Bó"))
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
