@@ -310,23 +310,6 @@ class SqliteTransaction(OfficeQueries, AdminQueries):
         return resident, state, row[14]
 
     # Conversation state ----------------------------------------------------------------------
-    async def conversation(self, channel: str, chat_id: str) -> ConversationState | None:
-        row = await self._one(
-            "SELECT step, nonce, data, choices FROM conversations "
-            "WHERE channel = ? AND chat_id = ?",
-            (channel, chat_id),
-        )
-        if row is None:
-            return None
-        return ConversationState(
-            channel=channel,
-            chat_id=chat_id,
-            step=row[0],
-            nonce=row[1],
-            data=json.loads(row[2]),
-            choices=[(k, label) for k, label in json.loads(row[3])],
-        )
-
     async def save_conversation(self, state: ConversationState, at: datetime) -> None:
         await self._conn.execute(
             """

@@ -44,10 +44,6 @@ class OfficeQueries:
         return cur.rowcount
 
     # Staff -----------------------------------------------------------------------------------
-    async def staff_role(self, person: str) -> str | None:
-        rows = await self._rows("SELECT role FROM staff WHERE person = ?", (person,))
-        return str(rows[0][0]) if rows else None
-
     async def grant_staff(self, person: str, role: str, by: str, at: datetime) -> None:
         await self._conn.execute(
             "INSERT INTO staff (person, role, added_by, added_at) VALUES (?, ?, ?, ?) "
@@ -272,7 +268,14 @@ class OfficeQueries:
                 "INSERT OR IGNORE INTO deliveries (channel, chat_id, kind, ref, text, status, "
                 "created_at, file_ref, file_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    channel, chat_id, kind, ref, text, status.value, at.isoformat(), file_ref,
+                    channel,
+                    chat_id,
+                    kind,
+                    ref,
+                    text,
+                    status.value,
+                    at.isoformat(),
+                    file_ref,
                     file_name,
                 ),
             )
@@ -288,7 +291,15 @@ class OfficeQueries:
         )
         return [
             Delivery(
-                int(r[0]), r[1], r[2], r[3], r[4], r[5], DeliveryStatus(r[6]), int(r[7]), r[8],
+                int(r[0]),
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                DeliveryStatus(r[6]),
+                int(r[7]),
+                r[8],
                 r[9],
             )
             for r in rows
@@ -310,10 +321,3 @@ class OfficeQueries:
         )
         rows = await self._rows("SELECT attempts FROM deliveries WHERE id = ?", (delivery_id,))
         return int(rows[0][0])
-
-    async def release_held(self, kind: str, ref_prefix: str) -> int:
-        return await self._count(
-            "UPDATE deliveries SET status = 'pending' WHERE status = 'held' AND kind = ? "
-            "AND ref LIKE ?",
-            (kind, ref_prefix + "%"),
-        )
