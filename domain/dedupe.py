@@ -291,6 +291,8 @@ class Features:
     concepts: frozenset[str]
     words: frozenset[str]
     name_words: tuple[frozenset[str], ...]
+    # The places and numbers as one hashable value: questions naming the same ones share it.
+    entity: tuple[object, ...]
 
 
 def _prior(token: str) -> float:
@@ -360,6 +362,7 @@ def features(text: str) -> Features:
             for names in places.values()
             for name in sorted(names)
         ),
+        entity=(tuple(sorted(places.items())), numbers),
     )
 
 
@@ -747,34 +750,25 @@ class SimilarityIndex:
         category: str | None = None,
         min_score: float = SUGGEST_THRESHOLD,
         exclude: str | None = None,
-        within: Iterable[str] | None = None,
         accept: Callable[[str], bool] | None = None,
     ) -> list[tuple[str, float]]:
-        """As `similar`, for features; `within` limits the search to these ids, and a match
-        `accept` turns down is passed over."""
+        """As `similar`, for features; a match `accept` turns down is passed over."""
         if not self._live or limit <= 0:
             return []
         if self._stale():
             self.refresh()
-        code = 0
+        slots = self._candidate_slots(query)  # in order of arrival
         if category is not None:
-            found_code = self._cat_codes.get(category)
-            if found_code is None:
+            code = self._cat_codes.get(category)
+            if code is None:
                 return []
-            code = found_code
-        if within is not None:
-            slots = np.fromiter(
-                (self._slot[q] for q in within if q in self._slot), np.int32
-            )
-        else:
-            slots = self._candidate_slots(query)
-        if code:
             slots = slots[self._cat_code[slots] == code]
         if exclude is not None and (gone := self._slot.get(exclude)) is not None:
             slots = slots[slots != gone]
         if not len(slots):
             return []
-        # The weighted overlap of every candidate at once.
+        # The weighted overlap of every candidate at once. Small arrays: the cost is in the
+        # number of numpy calls, so they are kept few (ufuncs and methods, no wrappers).
         vocab, idf, unseen = self._vocab, self._idf, self._idf_new
         qtids: list[int] = []
         qvals: list[float] = []
@@ -790,43 +784,43 @@ class SimilarityIndex:
                 qvals.append(value)
         buf = self._qbuf
         buf[qtids] = qvals
-        shared = buf[self._rows[slots]].sum(axis=1)
+        shared = np.add.reduce(buf.take(self._rows.take(slots, axis=0)), axis=1)
         buf[qtids] = 0.0
-        has = np.flatnonzero(shared)
-        if not len(has):
-            return []
-        slots, shared = slots[has], shared[has]
-        totals = self._totals[slots]
-        damp = np.minimum(self._damp[slots], min(1.0, query.topic_total / _MIN_WEIGHT))
-        cover = np.minimum(1.0, shared / np.minimum(qtotal, totals)) * damp
+        totals = self._totals.take(slots)
+        damp = np.minimum(self._damp.take(slots), min(1.0, query.topic_total / _MIN_WEIGHT))
+        cover = np.minimum(shared / np.minimum(totals, qtotal), 1.0)
+        cover *= damp
         dice = 2.0 * shared / (qtotal + totals)
         share = _COVER_SHARE * cover + (1.0 - _COVER_SHARE) * dice
-        # `_combine` caps the score at 100 before the places factor.
-        # The places bonus needs a place on one side at least.
-        bonus = _PLACE_BONUS if query.places else _PLACE_BONUS * self._placed[slots]
+        # The bound assumes a rapidfuzz score of 100 and the places bonus (which needs a place
+        # on one side at least); `_combine` caps the score at 100 before the places factor.
+        bonus = _PLACE_BONUS if query.places else _PLACE_BONUS * self._placed.take(slots)
         bound = np.minimum(
-            100.0, 100.0 * _FUZZY_SHARE + bonus + (100.0 - 100.0 * _FUZZY_SHARE) * share
+            100.0 * _FUZZY_SHARE + bonus + (100.0 - 100.0 * _FUZZY_SHARE) * share, 100.0
         )
-        keep = bound >= min_score
-        slots, share, bound, shared = slots[keep], share[keep], bound[keep], shared[keep]
-        if not len(slots):
-            return []
-        # Disagreeing places and numbers cut the bound: once per distinct entity id.
+        if min_score <= upper_bound(0.0):  # a question sharing no word is no match
+            bound[shared <= 0.0] = -1.0
         if query.places or query.numbers:
-            factors = self._factors(query, self._entity[slots])
-            bound = bound * factors
-            keep = bound >= min_score
-            slots, share, bound, factors = slots[keep], share[keep], bound[keep], factors[keep]
-            shared = shared[keep]
-            if not len(slots):
+            # Disagreeing places and numbers cut the bound: once per distinct entity id.
+            keep = (bound >= min_score).nonzero()[0]
+            if not len(keep):
                 return []
+            slots, share, bound, shared = (
+                slots.take(keep), share.take(keep), bound.take(keep), shared.take(keep)
+            )
+            factors = self._factors(query, self._entity.take(slots))
+            bound *= factors
         else:
             factors = np.ones(len(slots))
-        # Best bound first; among equal bounds the older question first.
-        order = np.lexsort((slots, -bound))
+        keep = (bound >= min_score).nonzero()[0]
+        if not len(keep):
+            return []
+        # Best bound first; among equal bounds the older question first (a stable sort of
+        # slots in order of arrival).
+        order = keep.take(np.argsort(-bound.take(keep), kind="stable"))
         if self._candidates > 0:
             order = order[: self._candidates]
-        features_of = self._features
+        features_of, ids = self._features, self._ids
         key, ratio = query.key, fuzz.token_set_ratio
         found: list[tuple[float, int]] = []
         floor = min_score
@@ -844,12 +838,15 @@ class SimilarityIndex:
                 break  # sorted by bound: no later candidate can enter the results
             if slot > last and top < floor + 0.01:
                 continue  # at best a tie with a kept, older question: that one stays
+            # Turned down whatever it scores: asked first, as it is cheaper than the score.
+            if accept is not None and not accept(ids[slot]):
+                continue
             feats = features_of[slot]
             assert feats is not None
             if accented and feats.accents and (clash := accent_clash(query, feats)):
                 value = self._share_without(query, slot, common, qtotal, clash)
             total = round(_combine(query, feats, ratio(key, feats.key), value, factor), 2)
-            if total >= floor and (accept is None or accept(self._ids[slot])):
+            if total >= floor:
                 found.append((-total, slot))
                 if len(found) >= limit:
                     found.sort()
@@ -859,7 +856,7 @@ class SimilarityIndex:
                     floor = max(floor, -found[-1][0] - 0.005)
                     last = found[-1][1]
         found.sort()
-        return [(self._ids[slot], -neg) for neg, slot in found[:limit]]
+        return [(ids[slot], -neg) for neg, slot in found[:limit]]
 
     def _weight(self, token: str, prior: float) -> float:
         tid = self._vocab.get(token)
@@ -905,7 +902,7 @@ class SimilarityIndex:
         return round(_combine(query, feats, fuzzy, share, conflict(query, feats)), 2)
 
     def _entity_of(self, feats: Features) -> int:
-        key = (tuple(sorted(feats.places.items())), feats.numbers)
+        key = feats.entity
         entity = self._entity_ids.get(key)
         if entity is None:
             entity = self._entity_ids[key] = len(self._entity_rep)
@@ -924,13 +921,17 @@ class SimilarityIndex:
             if row is not None:
                 grown[: len(row)] = row
             row = self._conflicts[mine] = grown
-        factors = row[entities]
-        unknown = factors == 0.0
-        if unknown.any():
-            reps = self._entity_rep
-            for entity in np.unique(entities[unknown]).tolist():
-                row[entity] = conflict(query, reps[entity])
-            factors = row[entities]
+        factors = row.take(entities)
+        unknown = (factors == 0.0).nonzero()[0]
+        if len(unknown):
+            reps, rows = self._entity_rep, self._conflicts
+            for entity in set(entities.take(unknown).tolist()):
+                row[entity] = factor = conflict(query, reps[entity])
+                # `conflict` is symmetric: the other entity's row learns it too.
+                theirs = rows.get(entity)
+                if theirs is not None and mine < len(theirs):
+                    theirs[mine] = factor
+            factors = row.take(entities)
         return factors
 
     def _candidate_slots(self, query: Features) -> _Ints:
@@ -962,8 +963,13 @@ class SimilarityIndex:
         if len(parts) == 1:
             slots = parts[0]
             return slots[self._alive[slots]]
-        slots = np.unique(np.concatenate(parts))
-        return slots[self._alive[slots]]
+        # Each posting list is sorted: a sort and a neighbour test make them one set, several
+        # times cheaper than `np.unique` on a few hundred ids.
+        slots = np.concatenate(parts)
+        slots.sort()
+        keep = self._alive[slots]
+        keep[1:] &= slots[1:] != slots[:-1]
+        return slots[keep]
 
 
 # --- clustering ---------------------------------------------------------------------------------
@@ -972,7 +978,7 @@ class SimilarityIndex:
 def _signature(feats: Features) -> tuple[object, ...]:
     """What makes two questions' features equal but for diacritics (weights and topic follow
     from these)."""
-    return (feats.key, tuple(sorted(feats.places.items())), feats.numbers)
+    return (feats.key, feats.entity)
 
 
 _SELF_SCORES: dict[tuple[object, ...], float] = {}
@@ -1010,6 +1016,9 @@ class Clusters:
         # Per cluster, the places its members name (by kind): a question naming another place
         # does not join it through a member that names none.
         self._places: dict[str, dict[str, set[str]]] = {}
+        # `_clashes` verdicts per cluster and question entity, dropped when the cluster's places
+        # change: the same few clusters come up again and again as candidates.
+        self._verdicts: dict[str, dict[tuple[object, ...], bool]] = {}
 
     def add(self, qid: str, text: str, category: str | None = None) -> str:
         """Place a new question; returns the id of its cluster."""
@@ -1063,21 +1072,30 @@ class Clusters:
         if feats.places:
             known = self._places.setdefault(cluster, {})
             for kind, names in feats.places.items():
-                known.setdefault(kind, set()).update(names)
+                theirs = known.setdefault(kind, set())
+                if not names <= theirs:
+                    theirs.update(names)
+                    self._verdicts.pop(cluster, None)
 
     def _clashes(self, query: Features, cluster: str) -> bool:
         """Whether the cluster's members name places of a kind the question names, none its."""
         known = self._places.get(cluster)
         if not known or not query.places:
             return False
-        for kind, names in query.places.items():
-            theirs = known.get(kind)
-            if theirs and names.isdisjoint(theirs) and not _overlapping_name(names, theirs):
-                return True
-        return False
+        verdicts = self._verdicts.setdefault(cluster, {})
+        verdict = verdicts.get(query.entity)
+        if verdict is None:
+            verdict = verdicts[query.entity] = any(
+                (theirs := known.get(kind))
+                and names.isdisjoint(theirs)
+                and not _overlapping_name(names, theirs)
+                for kind, names in query.places.items()
+            )
+        return verdict
 
     def _recount_places(self, cluster: str) -> None:
         self._places.pop(cluster, None)
+        self._verdicts.pop(cluster, None)
         for qid in self._members.get(cluster, ()):
             feats = self.index.features_of(qid)
             if feats is not None:
@@ -1119,6 +1137,8 @@ class Clusters:
         self._members.setdefault(keep, []).extend(moved)
         for kind, names in self._places.pop(other, {}).items():
             self._places.setdefault(keep, {}).setdefault(kind, set()).update(names)
+        self._verdicts.pop(keep, None)
+        self._verdicts.pop(other, None)
         return keep
 
     def split(self, qids: Iterable[str]) -> str:
