@@ -165,6 +165,9 @@ def _capitalised(text: str) -> frozenset[str]:
     return frozenset(caps)
 
 
+_NO_WORDS: frozenset[str] = frozenset()
+
+
 def _entities(
     words: Sequence[str],
     caps: frozenset[str] = frozenset(),
@@ -227,7 +230,10 @@ def _entities(
             k += 1
         found.setdefault(kind, set()).add(" ".join(name))
         i = k
-    loose = frozenset(w for idx, w in enumerate(words) if w[:1].isdigit() and idx not in used)
+    loose = (
+        frozenset(w for idx, w in enumerate(words) if w[:1].isdigit() and idx not in used)
+        or _NO_WORDS
+    )
     return {k: frozenset(v) for k, v in found.items()}, loose
 
 
@@ -291,8 +297,13 @@ class Features:
     concepts: frozenset[str]
     words: frozenset[str]
     name_words: tuple[frozenset[str], ...]
-    # The places and numbers as one hashable value: questions naming the same ones share it.
-    entity: tuple[object, ...]
+    # The places and numbers written as one string: questions naming the same ones share it.
+    # Strings and tuples of strings keep the garbage collector from tracking these keys, which
+    # are held for every question.
+    entity: str
+    # What makes two questions' features equal but for diacritics (weights and topic follow
+    # from the tokens, places and numbers).
+    signature: tuple[str, str]
 
 
 def _prior(token: str) -> float:
@@ -319,10 +330,13 @@ def features(text: str) -> Features:
         m for m, forms in originals.items() if m not in forms and _MARKER_FORMS[m] not in forms
     )
     places, numbers = _entities(words, _capitalised(text), not_markers)
-    named = {
-        part.rpartition(":")[2] for names in places.values() for name in names
-        for part in name.split()
-    }
+    # The words of each place name ("to:5" counts as "5"), in a fixed order of places.
+    name_words = tuple(
+        frozenset(part.rpartition(":")[2] for part in name.split())
+        for names in places.values()
+        for name in sorted(names)
+    )
+    named: set[str] = set().union(*name_words)
     # `topic` is what the question asks about, apart from where: agreeing on the place alone
     # must not make "sửa đường tổ 5" a duplicate of "sửa nhà văn hóa tổ 5".
     weights: dict[str, float] = {}
@@ -344,10 +358,16 @@ def features(text: str) -> Features:
         for original, folded in typed:
             if folded in topic and "_" not in folded:
                 forms.setdefault(folded, set()).add(original)
-        if any(o != f for f, found in forms.items() for o in found):
-            accents = {f: frozenset(found) for f, found in forms.items()}
+        for folded, found in forms.items():
+            if len(found) > 1 or folded not in found:  # some word typed with its diacritics
+                accents = {f: frozenset(found) for f, found in forms.items()}
+                break
+    key = " ".join(weights)
+    entity = "|".join(f"{kind}={','.join(sorted(names))}" for kind, names in sorted(places.items()))
+    if numbers:
+        entity += "#" + ",".join(sorted(numbers))
     return Features(
-        key=" ".join(weights),
+        key=key,
         weights=weights,
         total=sum(weights.values()),
         places=places,
@@ -355,14 +375,11 @@ def features(text: str) -> Features:
         topic=topic,
         topic_total=sum(topic.values()),
         accents=accents,
-        concepts=frozenset(topic.keys() & CONCEPTS),
+        concepts=CONCEPTS.intersection(topic) or _NO_WORDS,
         words=frozenset(weights),
-        name_words=tuple(
-            frozenset(part.rpartition(":")[2] for part in name.split())
-            for names in places.values()
-            for name in sorted(names)
-        ),
-        entity=(tuple(sorted(places.items())), numbers),
+        name_words=name_words,
+        entity=entity,
+        signature=(key, entity),
     )
 
 
@@ -406,13 +423,23 @@ def _same_place(names: frozenset[str], others: frozenset[str]) -> bool:
     return False
 
 
+@lru_cache(maxsize=1 << 14)
+def _name_parts(name: str) -> frozenset[str]:
+    return frozenset(name.split())
+
+
 def _overlapping_name(names: Iterable[str], others: Iterable[str]) -> bool:
     """`_same_place` for sets that change (a cluster's places), not cached."""
-    others_parts = [set(other.split()) for other in others]
     for name in names:
-        parts = set(name.split())
-        if any(parts <= other or other <= parts for other in others_parts):
-            return True
+        parts = _name_parts(name)
+        for other in others:
+            if name == other:
+                return True
+            # Two different one-word names never overlap: only longer names need the sets.
+            if (" " in name or " " in other) and (
+                parts <= (other_parts := _name_parts(other)) or other_parts <= parts
+            ):
+                return True
     return False
 
 
@@ -534,7 +561,7 @@ _CONFLICT_ROWS = 4096
 # the threshold less `_LINK_MARGIN`.
 _LINK_SAMPLE = 4
 _LINK_MARGIN = 0.0
-_Ints = npt.NDArray[np.int32]
+_Ints = npt.NDArray[np.intp]
 _Floats = npt.NDArray[np.float64]
 
 
@@ -572,14 +599,14 @@ class SimilarityIndex:
         self._live = 0
         # Tokens interned to ints (0 is padding); per token its holders' slots and live count.
         self._vocab: dict[str, int] = {"": 0}
-        self._post: list[_Ints] = [np.empty(0, np.int32)]
+        self._post: list[_Ints] = [np.empty(0, np.intp)]
         self._post_len: list[int] = [0]
         self._df: list[int] = [0]
         # Per slot: topic token ids and prior weights (rows padded with 0), live flag, category.
-        self._rows = np.zeros((64, 8), np.int32)
+        self._rows = np.zeros((64, 8), np.intp)
         self._row_prior = np.zeros((64, 8), np.float64)
         self._alive = np.zeros(64, np.bool_)
-        self._cat_code = np.zeros(64, np.int32)
+        self._cat_code = np.zeros(64, np.intp)
         self._cat_codes: dict[str | None, int] = {None: 0}
         self._damp = np.zeros(64, np.float64)  # how far a question is too short to say much
         self._totals = np.zeros(64, np.float64)
@@ -590,9 +617,9 @@ class SimilarityIndex:
         self._qbuf = np.zeros(64, np.float64)
         # Questions naming the same places and numbers share an entity id, so that the places
         # veto (`conflict`) is worked out once per id, not once per candidate.
-        self._entity_ids: dict[tuple[object, ...], int] = {}
+        self._entity_ids: dict[str, int] = {}
         self._entity_rep: list[Features] = []
-        self._entity = np.zeros(64, np.int32)
+        self._entity = np.zeros(64, np.intp)
         self._placed = np.zeros(64, np.bool_)  # whether a question names a place
         self._conflicts: dict[int, _Floats] = {}
 
@@ -619,7 +646,7 @@ class SimilarityIndex:
             return
         new_rows = max(rows, slots if slots <= rows else max(slots, 2 * rows))
         new_cols = max(cols, width)
-        grown = np.zeros((new_rows, new_cols), np.int32)
+        grown = np.zeros((new_rows, new_cols), np.intp)
         grown[:rows, :cols] = self._rows
         self._rows = grown
         prior = np.zeros((new_rows, new_cols), np.float64)
@@ -636,7 +663,7 @@ class SimilarityIndex:
         tid = self._vocab.get(token)
         if tid is None:
             tid = self._vocab[token] = len(self._post)
-            self._post.append(np.empty(4, np.int32))
+            self._post.append(np.empty(4, np.intp))
             self._post_len.append(0)
             self._df.append(0)
             if tid >= len(self._idf):
@@ -657,17 +684,18 @@ class SimilarityIndex:
         self._features.append(feats)
         self._categories.append(category)
         self._grow_rows(slot + 1, len(feats.topic))
-        post, post_len, df = self._post, self._post_len, self._df
+        post, post_len, df, vocab = self._post, self._post_len, self._df, self._vocab
         for token in feats.weights:
-            tid = self._intern(token)
+            tid = vocab.get(token)
+            if tid is None:
+                tid = self._intern(token)
             size = post_len[tid]
             arr = post[tid]
             if size == len(arr):
-                arr = post[tid] = np.concatenate((arr, np.empty(size, np.int32)))
+                arr = post[tid] = np.concatenate((arr, np.empty(size, np.intp)))
             arr[size] = slot
             post_len[tid] = size + 1
             df[tid] += 1
-        vocab = self._vocab
         tids = [vocab[t] for t in feats.topic]
         width = len(tids)
         self._rows[slot, :width] = tids
@@ -784,12 +812,14 @@ class SimilarityIndex:
                 qvals.append(value)
         buf = self._qbuf
         buf[qtids] = qvals
-        shared = np.add.reduce(buf.take(self._rows.take(slots, axis=0)), axis=1)
+        # Summing rows of a (candidates × width) matrix: a product with a vector of ones is
+        # several times cheaper in numpy than a reduction along the short axis.
+        rows = self._rows.take(slots, axis=0)
+        shared = buf.take(rows) @ np.ones(rows.shape[1])
         buf[qtids] = 0.0
         totals = self._totals.take(slots)
-        damp = np.minimum(self._damp.take(slots), min(1.0, query.topic_total / _MIN_WEIGHT))
         cover = np.minimum(shared / np.minimum(totals, qtotal), 1.0)
-        cover *= damp
+        cover *= np.minimum(self._damp.take(slots), min(1.0, query.topic_total / _MIN_WEIGHT))
         dice = 2.0 * shared / (qtotal + totals)
         share = _COVER_SHARE * cover + (1.0 - _COVER_SHARE) * dice
         # The bound assumes a rapidfuzz score of 100 and the places bonus (which needs a place
@@ -937,7 +967,7 @@ class SimilarityIndex:
     def _candidate_slots(self, query: Features) -> _Ints:
         n = len(self._ids)
         if self._candidates <= 0:  # exhaustive: every question (the all-pairs baseline)
-            return np.flatnonzero(self._alive[:n]).astype(np.int32)
+            return np.flatnonzero(self._alive[:n]).astype(np.intp)
         cap = max(self._min_common, int(self._max_share * self._live))
         vocab, post, post_len = self._vocab, self._post, self._post_len
         lists = sorted(
@@ -946,7 +976,7 @@ class SimilarityIndex:
             if (tid := vocab.get(t)) is not None and post_len[tid]
         )
         if not lists:
-            return np.empty(0, np.int32)
+            return np.empty(0, np.intp)
         # The rarest tokens first, until a budget of postings is spent: a place name or a rare
         # concept narrows the search to a few questions.
         parts: list[_Ints] = []
@@ -975,18 +1005,26 @@ class SimilarityIndex:
 # --- clustering ---------------------------------------------------------------------------------
 
 
-def _signature(feats: Features) -> tuple[object, ...]:
-    """What makes two questions' features equal but for diacritics (weights and topic follow
-    from these)."""
-    return (feats.key, feats.entity)
+def _accent_key(feats: Features) -> str:
+    """The forms each word was typed in, as one string (see `Features.accents`)."""
+    items = sorted(feats.accents.items())
+    return ";".join(f"{word}={','.join(sorted(forms))}" for word, forms in items)
 
 
-_SELF_SCORES: dict[tuple[object, ...], float] = {}
+_SELF_SCORES: dict[tuple[str, str], float] = {}
+
+
+def clear_caches() -> None:
+    """Forget every per-text and per-pair result kept between calls (for measurements that
+    must start cold, and tests)."""
+    for cached in (features, _same_word, _same_place, _name_parts):
+        cached.cache_clear()
+    _SELF_SCORES.clear()
 
 
 def self_score(feats: Features) -> float:
     """The score of a question against an exact copy of itself (below 100 for short ones)."""
-    signature = _signature(feats)
+    signature = feats.signature
     value = _SELF_SCORES.get(signature)
     if value is None:
         if len(_SELF_SCORES) >= 1 << 15:
@@ -1012,13 +1050,13 @@ class Clusters:
         self._members: dict[str, list[str]] = {}
         # Questions that normalise to exactly the same features as an earlier one join it
         # without a search (the earlier one scores at least as high as any other candidate).
-        self._first_with: dict[tuple[str, tuple[object, ...]], str] = {}
+        self._first_with: dict[tuple[str, ...], str] = {}
         # Per cluster, the places its members name (by kind): a question naming another place
         # does not join it through a member that names none.
         self._places: dict[str, dict[str, set[str]]] = {}
         # `_clashes` verdicts per cluster and question entity, dropped when the cluster's places
         # change: the same few clusters come up again and again as candidates.
-        self._verdicts: dict[str, dict[tuple[object, ...], bool]] = {}
+        self._verdicts: dict[str, dict[str, bool]] = {}
 
     def add(self, qid: str, text: str, category: str | None = None) -> str:
         """Place a new question; returns the id of its cluster."""
@@ -1178,19 +1216,19 @@ class Clusters:
     # without diacritics) and with them ("full"). A copy typed without diacritics scores alike
     # against every question with its tokens, one with diacritics only against those written
     # the same way or without any (see `accent_clash`).
-    def _keys(self, feats: Features) -> list[tuple[str, tuple[object, ...]]]:
-        base = _signature(feats)
+    def _keys(self, feats: Features) -> list[tuple[str, ...]]:
+        base = feats.signature
         if not feats.accents:
-            return [("any", base), ("plain", base)]
-        return [("any", base), ("full", (*base, tuple(sorted(feats.accents.items()))))]
+            return [("any", *base), ("plain", *base)]
+        return [("any", *base), ("full", *base, _accent_key(feats))]
 
     def _same_as(self, query: Features) -> str | None:
-        base = _signature(query)
+        base = query.signature
         if not query.accents:
-            return self._first_with.get(("any", base))
+            return self._first_with.get(("any", *base))
         found = [
             qid
-            for key in (("full", (*base, tuple(sorted(query.accents.items())))), ("plain", base))
+            for key in (("full", *base, _accent_key(query)), ("plain", *base))
             if (qid := self._first_with.get(key)) is not None
         ]
         slot = self.index.slot_of

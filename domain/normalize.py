@@ -90,9 +90,9 @@ def pairs(text: str) -> list[tuple[str, str]]:
     # line up with the originals one for one.
     folded_all = " ".join(originals).translate(_FOLD)
     folded_words = folded_all.split(" ") if originals else []
-    if folded_all.isascii() and _STRETCH.search(folded_all) is None:
-        return list(zip(originals, folded_words, strict=True))
     stretched = _STRETCH.search(folded_all) is not None
+    if not stretched and folded_all.isascii():
+        return list(zip(originals, folded_words, strict=True))
     out: list[tuple[str, str]] = []
     for original, folded in zip(originals, folded_words, strict=True):
         if not folded.isascii():  # a letter outside Vietnamese: fold it the slow way
@@ -395,6 +395,12 @@ def _sizes_by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, tuple[
 
 
 _PHRASE_SIZES = _sizes_by_first_word(_PHRASES)
+# The same table split for the rewriting loop: one-word entries are looked up by the word alone,
+# and only words that start a longer phrase pay for slicing out candidates.
+_ONE_WORD: dict[str, _Entry] = {p[0]: e for p, e in _PHRASES.items() if len(p) == 1}
+_LONGER_SIZES: dict[str, tuple[int, ...]] = {
+    w: longer for w, sizes in _PHRASE_SIZES.items() if (longer := tuple(n for n in sizes if n > 1))
+}
 
 
 def _match_at(words: Sequence[str], i: int, n: int) -> int:
@@ -426,22 +432,24 @@ def _rewrite(words: Sequence[str], *, concepts: bool) -> list[str]:
     out: list[str] = []
     i, n = 0, len(words)
     while i < n:
-        for size in _PHRASE_SIZES.get(words[i], ()):
-            if i + size > n:
-                continue
-            entry = _PHRASES.get(tuple(words[i : i + size]))
-            if entry is not None:
-                if size > 1 and _overtaken(words, i, size, n):
-                    continue
-                if concepts and entry.concept:
-                    out.append(entry.concept)
-                else:
-                    out.extend(entry.expansion)
-                i += size
-                break
+        word = words[i]
+        size = 1
+        entry = None
+        for longer in _LONGER_SIZES.get(word, ()):
+            if i + longer <= n:
+                found = _PHRASES.get(tuple(words[i : i + longer]))
+                if found is not None and not _overtaken(words, i, longer, n):
+                    entry, size = found, longer
+                    break
+        if entry is None:
+            entry = _ONE_WORD.get(word)
+        if entry is None:
+            out.append(word)
+        elif concepts and entry.concept:
+            out.append(entry.concept)
         else:
-            out.append(words[i])
-            i += 1
+            out.extend(entry.expansion)
+        i += size
     return out
 
 
@@ -489,18 +497,23 @@ _STOP: frozenset[tuple[str, ...]] = frozenset(
 _STOP_SIZES = _sizes_by_first_word(_STOP)
 STOP_WORDS: frozenset[str] = frozenset(p[0] for p in _STOP if len(p) == 1)
 """Single-word stop-words (folded), for rules that must not take them for names."""
+_STOP_LONGER: dict[str, tuple[int, ...]] = {
+    w: longer for w, sizes in _STOP_SIZES.items() if (longer := tuple(n for n in sizes if n > 1))
+}
 
 
 def _drop_stop(words: Sequence[str]) -> list[str]:
     out: list[str] = []
     i, n = 0, len(words)
     while i < n:
-        for size in _STOP_SIZES.get(words[i], ()):
+        word = words[i]
+        for size in _STOP_LONGER.get(word, ()):
             if i + size <= n and tuple(words[i : i + size]) in _STOP:
                 i += size
                 break
         else:
-            out.append(words[i])
+            if word not in STOP_WORDS:
+                out.append(word)
             i += 1
     return out
 
