@@ -322,21 +322,26 @@ def features(text: str) -> Features:
     shared, so callers must not change its dictionaries.
     """
     typed, words = analyse(text)
-    originals: dict[str, set[str]] = {}
-    for original, folded in typed:
-        if folded in _MARKER_FORMS:
-            originals.setdefault(folded, set()).add(original)
-    not_markers = frozenset(
-        m for m, forms in originals.items() if m not in forms and _MARKER_FORMS[m] not in forms
-    )
+    not_markers = _NO_WORDS
+    if not text.isascii():
+        originals: dict[str, set[str]] = {}
+        for original, folded in typed:
+            if folded in _MARKER_FORMS:
+                originals.setdefault(folded, set()).add(original)
+        not_markers = frozenset(
+            m for m, forms in originals.items() if m not in forms and _MARKER_FORMS[m] not in forms
+        )
     places, numbers = _entities(words, _capitalised(text), not_markers)
     # The words of each place name ("to:5" counts as "5"), in a fixed order of places.
-    name_words = tuple(
-        frozenset(part.rpartition(":")[2] for part in name.split())
-        for names in places.values()
-        for name in sorted(names)
-    )
-    named: set[str] = set().union(*name_words)
+    name_words: tuple[frozenset[str], ...] = ()
+    named: frozenset[str] | set[str] = _NO_WORDS
+    if places:
+        name_words = tuple(
+            frozenset(part.rpartition(":")[2] for part in name.split())
+            for names in places.values()
+            for name in sorted(names)
+        )
+        named = set().union(*name_words)
     # `topic` is what the question asks about, apart from where: agreeing on the place alone
     # must not make "sửa đường tổ 5" a duplicate of "sửa nhà văn hóa tổ 5".
     weights: dict[str, float] = {}
@@ -350,8 +355,9 @@ def features(text: str) -> Features:
         else:
             weights[token] = topic[token] = _prior(token)
     # Place names count even when they look like stop-words ("thôn Bắc").
-    for token in sorted(named - weights.keys()):
-        weights[token] = _ENTITY_WEIGHT
+    if named:
+        for token in sorted(named - weights.keys()):
+            weights[token] = _ENTITY_WEIGHT
     accents: dict[str, frozenset[str]] = {}
     if not text.isascii():
         forms: dict[str, set[str]] = {}
@@ -615,6 +621,7 @@ class SimilarityIndex:
         self._idf_new = 1.0
         self._idf_size = -1
         self._qbuf = np.zeros(64, np.float64)
+        self._ones = np.ones(64, np.float64)
         # Questions naming the same places and numbers share an entity id, so that the places
         # veto (`conflict`) is worked out once per id, not once per candidate.
         self._entity_ids: dict[str, int] = {}
@@ -652,6 +659,8 @@ class SimilarityIndex:
         prior = np.zeros((new_rows, new_cols), np.float64)
         prior[:rows, :cols] = self._row_prior
         self._row_prior = prior
+        if new_cols > len(self._ones):
+            self._ones = np.ones(new_cols, np.float64)
         if new_rows > rows:
             for name in ("_alive", "_cat_code", "_damp", "_totals", "_entity", "_placed"):
                 old = getattr(self, name)
@@ -815,7 +824,7 @@ class SimilarityIndex:
         # Summing rows of a (candidates × width) matrix: a product with a vector of ones is
         # several times cheaper in numpy than a reduction along the short axis.
         rows = self._rows.take(slots, axis=0)
-        shared = buf.take(rows) @ np.ones(rows.shape[1])
+        shared = buf.take(rows) @ self._ones[: rows.shape[1]]
         buf[qtids] = 0.0
         totals = self._totals.take(slots)
         cover = np.minimum(shared / np.minimum(totals, qtotal), 1.0)
@@ -830,43 +839,43 @@ class SimilarityIndex:
         )
         if min_score <= upper_bound(0.0):  # a question sharing no word is no match
             bound[shared <= 0.0] = -1.0
-        if query.places or query.numbers:
-            # Disagreeing places and numbers cut the bound: once per distinct entity id.
-            keep = (bound >= min_score).nonzero()[0]
-            if not len(keep):
-                return []
-            slots, share, bound, shared = (
-                slots.take(keep), share.take(keep), bound.take(keep), shared.take(keep)
-            )
-            factors = self._factors(query, self._entity.take(slots))
-            bound *= factors
-        else:
-            factors = np.ones(len(slots))
         keep = (bound >= min_score).nonzero()[0]
         if not len(keep):
             return []
+        top = bound.take(keep)
+        if query.places or query.numbers:
+            # Disagreeing places and numbers cut the bound: once per distinct entity id.
+            factors = self._factors(query, self._entity.take(slots.take(keep)))
+            top *= factors
+            passed = (top >= min_score).nonzero()[0]
+            if not len(passed):
+                return []
+            keep, top, factors = keep.take(passed), top.take(passed), factors.take(passed)
+        else:
+            factors = np.ones(len(keep))
         # Best bound first; among equal bounds the older question first (a stable sort of
-        # slots in order of arrival).
-        order = keep.take(np.argsort(-bound.take(keep), kind="stable"))
+        # candidates in order of arrival).
+        order = np.argsort(-top, kind="stable")
         if self._candidates > 0:
             order = order[: self._candidates]
+        picked = keep.take(order)
         features_of, ids = self._features, self._ids
         key, ratio = query.key, fuzz.token_set_ratio
         found: list[tuple[float, int]] = []
         floor = min_score
         last = len(self._ids)  # slot of the last kept result once `limit` are kept
         accented = bool(query.accents)
-        for slot, value, top, factor, common in zip(
-            slots[order].tolist(),
-            share[order].tolist(),
-            bound[order].tolist(),
-            factors[order].tolist(),
-            shared[order].tolist(),
+        for slot, value, top_score, factor, common in zip(
+            slots.take(picked).tolist(),
+            share.take(picked).tolist(),
+            top.take(order).tolist(),
+            factors.take(order).tolist(),
+            shared.take(picked).tolist(),
             strict=True,
         ):
-            if top < floor:
+            if top_score < floor:
                 break  # sorted by bound: no later candidate can enter the results
-            if slot > last and top < floor + 0.01:
+            if slot > last and top_score < floor + 0.01:
                 continue  # at best a tie with a kept, older question: that one stays
             # Turned down whatever it scores: asked first, as it is cheaper than the score.
             if accept is not None and not accept(ids[slot]):
@@ -990,15 +999,21 @@ class SimilarityIndex:
             # Only common words: look at the most recent holders of the rarest one.
             size, tid = lists[0]
             parts.append(post[tid][max(0, size - cap) : size])
+        every_alive = self._live == n  # nothing removed: no need to look
         if len(parts) == 1:
             slots = parts[0]
-            return slots[self._alive[slots]]
+            return slots if every_alive else slots[self._alive[slots]]
         # Each posting list is sorted: a sort and a neighbour test make them one set, several
         # times cheaper than `np.unique` on a few hundred ids.
         slots = np.concatenate(parts)
         slots.sort()
-        keep = self._alive[slots]
-        keep[1:] &= slots[1:] != slots[:-1]
+        if every_alive:
+            keep = np.empty(len(slots), np.bool_)
+            keep[0] = True
+            np.not_equal(slots[1:], slots[:-1], out=keep[1:])
+        else:
+            keep = self._alive[slots]
+            keep[1:] &= slots[1:] != slots[:-1]
         return slots[keep]
 
 

@@ -85,22 +85,32 @@ def pairs(text: str) -> list[tuple[str, str]]:
     prepared = unicodedata.normalize("NFC", text).casefold()
     if _HAS_DIGIT.search(prepared):
         prepared = _THOUSAND_K.sub(" nghin", _THOUSANDS.sub("", prepared))
-    originals = _WORD.findall(prepared)
-    # The translation maps one character to one and keeps letters letters: the folded words
-    # line up with the originals one for one.
-    folded_all = " ".join(originals).translate(_FOLD)
-    folded_words = folded_all.split(" ") if originals else []
-    stretched = _STRETCH.search(folded_all) is not None
-    if not stretched and folded_all.isascii():
-        return list(zip(originals, folded_words, strict=True))
+    folded = _FOLDED
     out: list[tuple[str, str]] = []
-    for original, folded in zip(originals, folded_words, strict=True):
-        if not folded.isascii():  # a letter outside Vietnamese: fold it the slow way
-            folded = _strip_marks(folded)
-        if stretched and len(folded) > 2:
-            folded = _STRETCH.sub(r"\1", folded)
-        out.append((original, folded))
+    for word in _WORD.findall(prepared):
+        bare = folded.get(word)
+        if bare is None:
+            if len(folded) >= _FOLDED_MAX:
+                folded.clear()
+            bare = folded[word] = _fold_word(word)
+        out.append((word, bare))
     return out
+
+
+def _fold_word(word: str) -> str:
+    # The translation maps one character to one and keeps letters letters.
+    bare = word.translate(_FOLD)
+    if not bare.isascii():  # a letter outside Vietnamese: fold it the slow way
+        bare = _strip_marks(bare)
+    if len(bare) > 2 and _STRETCH.search(bare) is not None:
+        bare = _STRETCH.sub(r"\1", bare)
+    return bare
+
+
+# Words come back again and again (a commune's questions share most of their vocabulary): each
+# is folded once. Bounded, and simply emptied when full.
+_FOLDED: dict[str, str] = {}
+_FOLDED_MAX = 1 << 16
 
 
 # --- abbreviations, teencode and administrative synonyms ---------------------------------------
