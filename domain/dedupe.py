@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -304,6 +305,8 @@ class Features:
     # What makes two questions' features equal but for diacritics (weights and topic follow
     # from the tokens, places and numbers).
     signature: tuple[str, str]
+    # The forms each word was typed in (`accents`) as one string; empty without diacritics.
+    accent_key: str
 
 
 def _prior(token: str) -> float:
@@ -386,6 +389,9 @@ def features(text: str) -> Features:
         name_words=name_words,
         entity=entity,
         signature=(key, entity),
+        accent_key=";".join(
+            f"{word}={','.join(sorted(forms))}" for word, forms in sorted(accents.items())
+        ),
     )
 
 
@@ -452,11 +458,13 @@ def _overlapping_name(names: Iterable[str], others: Iterable[str]) -> bool:
 def _share_place(a: Features, b: Features) -> bool:
     """Whether the two name a place in common (or one names it and the other has its words)."""
     bwords = b.words
-    if any(name <= bwords for name in a.name_words):
-        return True
+    for name in a.name_words:
+        if name <= bwords:
+            return True
     awords = a.words
-    if any(name <= awords for name in b.name_words):
-        return True
+    for name in b.name_words:
+        if name <= awords:
+            return True
     bplaces = b.places
     for kind, names in a.places.items():
         other = bplaces.get(kind)
@@ -568,6 +576,8 @@ _CONFLICT_ROWS = 4096
 _LINK_SAMPLE = 4
 _LINK_MARGIN = 0.0
 _Ints = npt.NDArray[np.intp]
+# The `array` type code of numpy's index integer, for postings read as index arrays.
+_POSTING_CODE = next(c for c in "qli" if array(c).itemsize == np.dtype(np.intp).itemsize)
 _Floats = npt.NDArray[np.float64]
 
 
@@ -605,8 +615,9 @@ class SimilarityIndex:
         self._live = 0
         # Tokens interned to ints (0 is padding); per token its holders' slots and live count.
         self._vocab: dict[str, int] = {"": 0}
-        self._post: list[_Ints] = [np.empty(0, np.intp)]
-        self._post_len: list[int] = [0]
+        # Postings are growable C arrays (cheap to append to, one at a time); a search reads
+        # them through numpy views that it drops before anything is added again.
+        self._post: list[array[int]] = [array(_POSTING_CODE)]
         self._df: list[int] = [0]
         # Per slot: topic token ids and prior weights (rows padded with 0), live flag, category.
         self._rows = np.zeros((64, 8), np.intp)
@@ -672,8 +683,7 @@ class SimilarityIndex:
         tid = self._vocab.get(token)
         if tid is None:
             tid = self._vocab[token] = len(self._post)
-            self._post.append(np.empty(4, np.intp))
-            self._post_len.append(0)
+            self._post.append(array(_POSTING_CODE))
             self._df.append(0)
             if tid >= len(self._idf):
                 idf = np.full(2 * len(self._idf), self._idf_new)
@@ -693,29 +703,28 @@ class SimilarityIndex:
         self._features.append(feats)
         self._categories.append(category)
         self._grow_rows(slot + 1, len(feats.topic))
-        post, post_len, df, vocab = self._post, self._post_len, self._df, self._vocab
+        post, df, vocab = self._post, self._df, self._vocab
         for token in feats.weights:
             tid = vocab.get(token)
             if tid is None:
                 tid = self._intern(token)
-            size = post_len[tid]
-            arr = post[tid]
-            if size == len(arr):
-                arr = post[tid] = np.concatenate((arr, np.empty(size, np.intp)))
-            arr[size] = slot
-            post_len[tid] = size + 1
+            post[tid].append(slot)
             df[tid] += 1
-        tids = [vocab[t] for t in feats.topic]
-        width = len(tids)
-        self._rows[slot, :width] = tids
-        self._row_prior[slot, :width] = list(feats.topic.values())
+        # One value at a time: cheaper than numpy converting a short list.
+        row, row_prior, idf = self._rows[slot], self._row_prior[slot], self._idf
+        total = 0.0
+        for col, (token, prior) in enumerate(feats.topic.items()):
+            tid = vocab[token]
+            row[col] = tid
+            row_prior[col] = prior
+            total += prior * float(idf[tid])
+        self._totals[slot] = total
         self._alive[slot] = True
         code = self._cat_codes.setdefault(category, len(self._cat_codes))
         self._cat_code[slot] = code
         self._damp[slot] = min(1.0, feats.topic_total / _MIN_WEIGHT)
         self._entity[slot] = self._entity_of(feats)
         self._placed[slot] = bool(feats.places)
-        self._totals[slot] = float(self._idf[tids] @ self._row_prior[slot, :width])
         self._live += 1
 
     def remove(self, qid: str) -> None:
@@ -806,9 +815,8 @@ class SimilarityIndex:
             return []
         # The weighted overlap of every candidate at once. Small arrays: the cost is in the
         # number of numpy calls, so they are kept few (ufuncs and methods, no wrappers).
-        vocab, idf, unseen = self._vocab, self._idf, self._idf_new
+        vocab, idf, unseen, buf = self._vocab, self._idf, self._idf_new, self._qbuf
         qtids: list[int] = []
-        qvals: list[float] = []
         qtotal = 0.0
         for token, prior in query.topic.items():
             tid = vocab.get(token)
@@ -818,14 +826,13 @@ class SimilarityIndex:
                 value = prior * float(idf[tid])
                 qtotal += value
                 qtids.append(tid)
-                qvals.append(value)
-        buf = self._qbuf
-        buf[qtids] = qvals
+                buf[tid] = value
         # Summing rows of a (candidates × width) matrix: a product with a vector of ones is
         # several times cheaper in numpy than a reduction along the short axis.
         rows = self._rows.take(slots, axis=0)
         shared = buf.take(rows) @ self._ones[: rows.shape[1]]
-        buf[qtids] = 0.0
+        for tid in qtids:
+            buf[tid] = 0.0
         totals = self._totals.take(slots)
         cover = np.minimum(shared / np.minimum(totals, qtotal), 1.0)
         cover *= np.minimum(self._damp.take(slots), min(1.0, query.topic_total / _MIN_WEIGHT))
@@ -978,12 +985,11 @@ class SimilarityIndex:
         if self._candidates <= 0:  # exhaustive: every question (the all-pairs baseline)
             return np.flatnonzero(self._alive[:n]).astype(np.intp)
         cap = max(self._min_common, int(self._max_share * self._live))
-        vocab, post, post_len = self._vocab, self._post, self._post_len
+        vocab, post = self._vocab, self._post
         lists = sorted(
-            (post_len[tid], tid)
-            for t in query.weights
-            if (tid := vocab.get(t)) is not None and post_len[tid]
+            (len(post[tid]), tid) for t in query.weights if (tid := vocab.get(t)) is not None
         )
+        lists = [item for item in lists if item[0]]
         if not lists:
             return np.empty(0, np.intp)
         # The rarest tokens first, until a budget of postings is spent: a place name or a rare
@@ -993,16 +999,17 @@ class SimilarityIndex:
         for size, tid in lists:
             if size > cap or (spent and spent + size > 2 * cap):
                 break
-            parts.append(post[tid][:size])
+            parts.append(np.frombuffer(post[tid], np.intp))
             spent += size
         if not parts:
             # Only common words: look at the most recent holders of the rarest one.
             size, tid = lists[0]
-            parts.append(post[tid][max(0, size - cap) : size])
+            parts.append(np.frombuffer(post[tid], np.intp)[max(0, size - cap) :])
         every_alive = self._live == n  # nothing removed: no need to look
         if len(parts) == 1:
+            # A copy: the view must not outlive the search (the posting would stay locked).
             slots = parts[0]
-            return slots if every_alive else slots[self._alive[slots]]
+            return slots.copy() if every_alive else slots[self._alive[slots]]
         # Each posting list is sorted: a sort and a neighbour test make them one set, several
         # times cheaper than `np.unique` on a few hundred ids.
         slots = np.concatenate(parts)
@@ -1018,12 +1025,6 @@ class SimilarityIndex:
 
 
 # --- clustering ---------------------------------------------------------------------------------
-
-
-def _accent_key(feats: Features) -> str:
-    """The forms each word was typed in, as one string (see `Features.accents`)."""
-    items = sorted(feats.accents.items())
-    return ";".join(f"{word}={','.join(sorted(forms))}" for word, forms in items)
 
 
 _SELF_SCORES: dict[tuple[str, str], float] = {}
@@ -1065,7 +1066,8 @@ class Clusters:
         self._members: dict[str, list[str]] = {}
         # Questions that normalise to exactly the same features as an earlier one join it
         # without a search (the earlier one scores at least as high as any other candidate).
-        self._first_with: dict[tuple[str, ...], str] = {}
+        self._first_any: dict[tuple[str, str], str] = {}
+        self._first_typed: dict[tuple[str, str], dict[str, str]] = {}
         # Per cluster, the places its members name (by kind): a question naming another place
         # does not join it through a member that names none.
         self._places: dict[str, dict[str, set[str]]] = {}
@@ -1135,7 +1137,9 @@ class Clusters:
         known = self._places.get(cluster)
         if not known or not query.places:
             return False
-        verdicts = self._verdicts.setdefault(cluster, {})
+        verdicts = self._verdicts.get(cluster)
+        if verdicts is None:
+            verdicts = self._verdicts[cluster] = {}
         verdict = verdicts.get(query.entity)
         if verdict is None:
             verdict = verdicts[query.entity] = any(
@@ -1226,39 +1230,41 @@ class Clusters:
             self._leave(qid)
             del self._cluster_of[qid]
 
-    # An exact copy is looked up under three keys: the signature without the diacritics
-    # ("any": the first question with those tokens, however written; "plain": the first typed
-    # without diacritics) and with them ("full"). A copy typed without diacritics scores alike
-    # against every question with its tokens, one with diacritics only against those written
-    # the same way or without any (see `accent_clash`).
-    def _keys(self, feats: Features) -> list[tuple[str, ...]]:
-        base = feats.signature
-        if not feats.accents:
-            return [("any", *base), ("plain", *base)]
-        return [("any", *base), ("full", *base, _accent_key(feats))]
-
+    # An exact copy is looked up by its signature, without the diacritics (`_first_any`: the
+    # first question with those tokens, however written) and with them (`_first_typed`, by
+    # `Features.accent_key`, "" for the first typed without any). A copy typed without
+    # diacritics scores alike against every question with its tokens, one with diacritics only
+    # against those written the same way or without any (see `accent_clash`).
     def _same_as(self, query: Features) -> str | None:
-        base = query.signature
         if not query.accents:
-            return self._first_with.get(("any", *base))
-        found = [
-            qid
-            for key in (("full", *base, _accent_key(query)), ("plain", *base))
-            if (qid := self._first_with.get(key)) is not None
-        ]
+            return self._first_any.get(query.signature)
+        typed = self._first_typed.get(query.signature)
+        if typed is None:
+            return None
+        found = [qid for key in (query.accent_key, "") if (qid := typed.get(key)) is not None]
         slot = self.index.slot_of
         return min(found, key=slot) if found else None
 
     def _remember(self, qid: str, feats: Features) -> None:
-        for key in self._keys(feats):
-            self._first_with.setdefault(key, qid)
+        signature = feats.signature
+        self._first_any.setdefault(signature, qid)
+        typed = self._first_typed.get(signature)
+        if typed is None:
+            typed = self._first_typed[signature] = {}
+        typed.setdefault(feats.accent_key, qid)
 
     def _forget_signature(self, qid: str) -> None:
         feats = self.index.features_of(qid)
-        if feats is not None:
-            for key in self._keys(feats):
-                if self._first_with.get(key) == qid:
-                    del self._first_with[key]
+        if feats is None:
+            return
+        signature = feats.signature
+        if self._first_any.get(signature) == qid:
+            del self._first_any[signature]
+        typed = self._first_typed.get(signature)
+        if typed is not None and typed.get(feats.accent_key) == qid:
+            del typed[feats.accent_key]
+            if not typed:
+                del self._first_typed[signature]
 
     def _leave(self, qid: str) -> None:
         cluster = self._cluster_of[qid]
