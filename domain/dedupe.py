@@ -59,7 +59,7 @@ from domain.normalize import (
     concept_words,
     contains_phrase,
     content_tokens,
-    fold,
+    fold_word,
     pairs,
 )
 
@@ -150,18 +150,17 @@ _WORD_OR_STOP = re.compile(r"[^\W\d_]+|[.!?:;\n]")
 
 def _capitalised(text: str) -> frozenset[str]:
     """Folded words written with a capital inside a sentence: the names of an official text."""
-    caps: set[str] = set()
     rest = text[1:]
     if rest == rest.lower():  # typed in lower case
-        return frozenset()
+        return _NO_WORDS
+    caps: set[str] = set()
     start = True
-    for match in _WORD_OR_STOP.finditer(unicodedata.normalize("NFC", text)):
-        word = match.group()
+    for word in _WORD_OR_STOP.findall(unicodedata.normalize("NFC", text)):
         if not word[0].isalpha():
             start = True
             continue
         if not start and word[0].isupper() and not (len(word) > 1 and word.isupper()):
-            caps.add(fold(word))
+            caps.add(fold_word(word.casefold()))
         start = False
     return frozenset(caps)
 
@@ -292,7 +291,7 @@ class Features:
     topic_total: float
     # For a text written with diacritics: each plain topic word's forms as typed ("giá", "giả"),
     # so that words which only fold alike are not taken for one (see `accent_clash`).
-    accents: dict[str, frozenset[str]]
+    accents: dict[str, tuple[str, ...]]  # sorted forms: tuples of strings, untracked by GC
     # Precomputed for the scorer: the concept tokens of the topic, every token, and the words of
     # each place name.
     concepts: frozenset[str]
@@ -361,7 +360,7 @@ def features(text: str) -> Features:
     if named:
         for token in sorted(named - weights.keys()):
             weights[token] = _ENTITY_WEIGHT
-    accents: dict[str, frozenset[str]] = {}
+    accents: dict[str, tuple[str, ...]] = {}
     if not text.isascii():
         forms: dict[str, set[str]] = {}
         for original, folded in typed:
@@ -369,7 +368,7 @@ def features(text: str) -> Features:
                 forms.setdefault(folded, set()).add(original)
         for folded, found in forms.items():
             if len(found) > 1 or folded not in found:  # some word typed with its diacritics
-                accents = {f: frozenset(found) for f, found in forms.items()}
+                accents = {f: tuple(sorted(found)) for f, found in forms.items()}
                 break
     key = " ".join(weights)
     entity = "|".join(f"{kind}={','.join(sorted(names))}" for kind, names in sorted(places.items()))
@@ -390,14 +389,14 @@ def features(text: str) -> Features:
         entity=entity,
         signature=(key, entity),
         accent_key=";".join(
-            f"{word}={','.join(sorted(forms))}" for word, forms in sorted(accents.items())
+            f"{word}={','.join(forms)}" for word, forms in sorted(accents.items())
         ),
     )
 
 
 @lru_cache(maxsize=1 << 14)
-def _same_word(forms: frozenset[str], others: frozenset[str]) -> bool:
-    if not forms.isdisjoint(others):
+def _same_word(forms: tuple[str, ...], others: tuple[str, ...]) -> bool:
+    if not set(forms).isdisjoint(others):
         return True
     return not {canonical_tones(f) for f in forms}.isdisjoint(canonical_tones(f) for f in others)
 
@@ -423,7 +422,7 @@ def rapidfuzz_score(a: str, b: str) -> float:
     return float(fuzz.token_set_ratio(a, b))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 12)
 def _same_place(names: frozenset[str], others: frozenset[str]) -> bool:
     # "Đông" and "Đông Tây" may be one place written shorter; "Đông Hòa" and "Tây Hòa" are two.
     for name in names:

@@ -86,15 +86,17 @@ def pairs(text: str) -> list[tuple[str, str]]:
     if _HAS_DIGIT.search(prepared):
         prepared = _THOUSAND_K.sub(" nghin", _THOUSANDS.sub("", prepared))
     folded = _FOLDED
-    out: list[tuple[str, str]] = []
-    for word in _WORD.findall(prepared):
-        bare = folded.get(word)
-        if bare is None:
-            if len(folded) >= _FOLDED_MAX:
-                folded.clear()
-            bare = folded[word] = _fold_word(word)
-        out.append((word, bare))
-    return out
+    return [(word, folded.get(word) or fold_word(word)) for word in _WORD.findall(prepared)]
+
+
+def fold_word(word: str) -> str:
+    """One lower-case word folded as `pairs` folds it (remembered: words come back often)."""
+    bare = _FOLDED.get(word)
+    if bare is None:
+        if len(_FOLDED) >= _FOLDED_MAX:
+            _FOLDED.clear()
+        bare = _FOLDED[word] = _fold_word(word)
+    return bare
 
 
 def _fold_word(word: str) -> str:
