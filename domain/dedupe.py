@@ -1032,7 +1032,7 @@ _SELF_SCORES: dict[tuple[str, str], float] = {}
 def clear_caches() -> None:
     """Forget every per-text and per-pair result kept between calls (for measurements that
     must start cold, and tests)."""
-    for cached in (features, _same_word, _same_place, _name_parts):
+    for cached in (features, analyse, _same_word, _same_place, _name_parts):
         cached.cache_clear()
     _SELF_SCORES.clear()
 

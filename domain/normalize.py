@@ -26,6 +26,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 # --- Unicode and tone placement ---------------------------------------------------------------
 
@@ -543,14 +544,19 @@ def tokens(text: str) -> list[str]:
 
 def concept_words(text: str) -> list[str]:
     """All folded words with phrases merged into concepts, stop-words kept (for entity rules)."""
-    return _rewrite(_expand(text), concepts=True)
+    return list(analyse(text)[1])
 
 
-def analyse(text: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """`pairs(text)` and `concept_words(text)` in one pass over the text."""
+@lru_cache(maxsize=1 << 12)
+def analyse(text: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """`pairs(text)` and `concept_words(text)` in one pass over the text.
+
+    Remembered for the latest texts: matching a question and suggesting its category both
+    start from here.
+    """
     words = pairs(text)
     expanded = _rewrite([f for _, f in words], concepts=False)
-    return words, _rewrite(expanded, concepts=True)
+    return tuple(words), tuple(_rewrite(expanded, concepts=True))
 
 
 def contains_phrase(text_pairs: Iterable[tuple[str, str]], phrase: str) -> bool:

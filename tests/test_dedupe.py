@@ -289,3 +289,35 @@ def test_exact_copies_with_and_without_diacritics() -> None:
     assert copy in {"q1", "q3"}  # scored, not taken for a copy of q1
     clusters.remove("q1")
     assert clusters.add("q4", "phan bon gia ban tran lan o cho thon dong") in {"q1", "q3"}
+
+
+def test_a_split_lifts_the_place_veto_of_the_cluster_left_behind() -> None:
+    clusters = Clusters()
+    clusters.add("q2", "Đề nghị lắp camera an ninh ở các ngã ba")
+    assert clusters.add("q1", "Đề nghị lắp camera an ninh ở ngã ba thôn Đông") == "q2"
+    assert clusters.add("q5", "Đề nghị lắp camera an ninh ở ngã ba đường Lê Lợi") == "q2"
+    tay = "Đề nghị lắp camera an ninh ở ngã ba thôn Tây"
+    assert clusters.add("q3", tay) == "q3"  # the cluster names another village
+    clusters.remove("q3")
+    clusters.split(["q1"])  # the office: q1 is a request of its own
+    # "q2" still names a road, but no village any more: the veto learnt above is gone.
+    assert clusters.add("q4", tay) == "q2"
+
+
+def test_a_bigger_index_with_removals_matches_scoring_every_question() -> None:
+    # Removed questions leave holes in the postings; repeated texts put one question in
+    # several postings lists that the search joins.
+    blocked, every = SimilarityIndex(), SimilarityIndex(candidates=0)
+    texts = ROADS * 3
+    for i, text in enumerate(texts):
+        blocked.add(str(i), text)
+        every.add(str(i), text)
+    for i in range(0, len(texts), 4):
+        blocked.remove(str(i))
+        every.remove(str(i))
+    blocked.refresh()
+    every.refresh()
+    for probe in ("duong thon 7 nhieu o ga qua xin sua", "xom 12 toi om, xin lap den duong"):
+        found = blocked.similar(probe, limit=3)
+        assert found == every.similar(probe, limit=3)
+        assert all(int(qid) % 4 for qid, _ in found)
