@@ -812,6 +812,16 @@ class SimilarityIndex:
             slots = slots[slots != gone]
         if not len(slots):
             return []
+        placed = bool(query.places or query.numbers)
+        if placed:
+            # Disagreeing places and numbers cut the score (`conflict`), worked out once per
+            # pair of entity ids. Most candidates name another place: they go first, before
+            # any weighing (no score exceeds 100 before the cut).
+            factors = self._factors(query, self._entity.take(slots))
+            within = (factors * 100.0 >= min_score).nonzero()[0]
+            if not len(within):
+                return []
+            slots, factors = slots.take(within), factors.take(within)
         # The weighted overlap of every candidate at once. Small arrays: the cost is in the
         # number of numpy calls, so they are kept few (ufuncs and methods, no wrappers).
         vocab, idf, unseen, buf = self._vocab, self._idf, self._idf_new, self._qbuf
@@ -849,9 +859,8 @@ class SimilarityIndex:
         if not len(keep):
             return []
         top = bound.take(keep)
-        if query.places or query.numbers:
-            # Disagreeing places and numbers cut the bound: once per distinct entity id.
-            factors = self._factors(query, self._entity.take(slots.take(keep)))
+        if placed:
+            factors = factors.take(keep)
             top *= factors
             passed = (top >= min_score).nonzero()[0]
             if not len(passed):
