@@ -812,8 +812,8 @@ class SimilarityIndex:
             slots = slots[slots != gone]
         if not len(slots):
             return []
-        placed = bool(query.places or query.numbers)
-        if placed:
+        located = bool(query.places or query.numbers)
+        if located:
             # Disagreeing places and numbers cut the score (`conflict`), worked out once per
             # pair of entity ids. Most candidates name another place: they go first, before
             # any weighing (no score exceeds 100 before the cut).
@@ -859,7 +859,7 @@ class SimilarityIndex:
         if not len(keep):
             return []
         top = bound.take(keep)
-        if placed:
+        if located:
             factors = factors.take(keep)
             top *= factors
             passed = (top >= min_score).nonzero()[0]

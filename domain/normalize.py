@@ -86,8 +86,7 @@ def pairs(text: str) -> list[tuple[str, str]]:
     prepared = unicodedata.normalize("NFC", text).casefold()
     if _HAS_DIGIT.search(prepared):
         prepared = _THOUSAND_K.sub(" nghin", _THOUSANDS.sub("", prepared))
-    folded = _FOLDED
-    return [(word, folded.get(word) or fold_word(word)) for word in _WORD.findall(prepared)]
+    return [(word, fold_word(word)) for word in _WORD.findall(prepared)]
 
 
 def fold_word(word: str) -> str:
