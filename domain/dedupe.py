@@ -339,9 +339,7 @@ def features(text: str) -> Features:
     named: frozenset[str] | set[str] = _NO_WORDS
     if places:
         name_words = tuple(
-            frozenset(part.rpartition(":")[2] for part in name.split())
-            for names in places.values()
-            for name in sorted(names)
+            _name_words(name) for names in places.values() for name in sorted(names)
         )
         named = set().union(*name_words)
     # `topic` is what the question asks about, apart from where: agreeing on the place alone
@@ -437,6 +435,12 @@ def _same_place(names: frozenset[str], others: frozenset[str]) -> bool:
 @lru_cache(maxsize=1 << 14)
 def _name_parts(name: str) -> frozenset[str]:
     return frozenset(name.split())
+
+
+@lru_cache(maxsize=1 << 14)
+def _name_words(name: str) -> frozenset[str]:
+    """The words of a place name as they stand in a question ("to:5" counts as "5")."""
+    return frozenset(part.rpartition(":")[2] for part in name.split())
 
 
 def _overlapping_name(names: Iterable[str], others: Iterable[str]) -> bool:
@@ -614,8 +618,8 @@ class SimilarityIndex:
         self._live = 0
         # Tokens interned to ints (0 is padding); per token its holders' slots and live count.
         self._vocab: dict[str, int] = {"": 0}
-        # Postings are growable C arrays (cheap to append to, one at a time); a search reads
-        # them through numpy views that it drops before anything is added again.
+        # Postings are growable C arrays: cheap to append to, one at a time, and to copy end to
+        # end when a search gathers its candidates.
         self._post: list[array[int]] = [array(_POSTING_CODE)]
         self._df: list[int] = [0]
         # Per slot: topic token ids and prior weights (rows padded with 0), live flag, category.
@@ -1001,26 +1005,27 @@ class SimilarityIndex:
         if not lists:
             return np.empty(0, np.intp)
         # The rarest tokens first, until a budget of postings is spent: a place name or a rare
-        # concept narrows the search to a few questions.
-        parts: list[_Ints] = []
-        spent = 0
+        # concept narrows the search to a few questions. The postings are copied end to end into
+        # one fresh C array, which numpy then reads in place.
+        joined = array(_POSTING_CODE)
+        parts = spent = 0
         for size, tid in lists:
             if size > cap or (spent and spent + size > 2 * cap):
                 break
-            parts.append(np.frombuffer(post[tid], np.intp))
+            joined.extend(post[tid])
+            parts += 1
             spent += size
         if not parts:
             # Only common words: look at the most recent holders of the rarest one.
             size, tid = lists[0]
-            parts.append(np.frombuffer(post[tid], np.intp)[max(0, size - cap) :])
+            joined = post[tid][max(0, size - cap) :]
+            parts = 1
+        slots = np.frombuffer(joined, np.intp)
         every_alive = self._live == n  # nothing removed: no need to look
-        if len(parts) == 1:
-            # A copy: the view must not outlive the search (the posting would stay locked).
-            slots = parts[0]
-            return slots.copy() if every_alive else slots[self._alive[slots]]
+        if parts == 1:
+            return slots if every_alive else slots[self._alive[slots]]
         # Each posting list is sorted: a sort and a neighbour test make them one set, several
         # times cheaper than `np.unique` on a few hundred ids.
-        slots = np.concatenate(parts)
         slots.sort()
         if every_alive:
             keep = np.empty(len(slots), np.bool_)
@@ -1041,7 +1046,7 @@ _SELF_SCORES: dict[tuple[str, str], float] = {}
 def clear_caches() -> None:
     """Forget every per-text and per-pair result kept between calls (for measurements that
     must start cold, and tests)."""
-    for cached in (features, analyse, _same_word, _same_place, _name_parts):
+    for cached in (features, analyse, _same_word, _same_place, _name_parts, _name_words):
         cached.cache_clear()
     _SELF_SCORES.clear()
 
