@@ -999,9 +999,10 @@ class SimilarityIndex:
         cap = max(self._min_common, int(self._max_share * self._live))
         vocab, post = self._vocab, self._post
         lists = sorted(
-            (len(post[tid]), tid) for t in query.weights if (tid := vocab.get(t)) is not None
+            (size, tid)
+            for t in query.weights
+            if (tid := vocab.get(t)) is not None and (size := len(post[tid]))
         )
-        lists = [item for item in lists if item[0]]
         if not lists:
             return np.empty(0, np.intp)
         # The rarest tokens first, until a budget of postings is spent: a place name or a rare
