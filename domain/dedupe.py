@@ -420,18 +420,6 @@ def rapidfuzz_score(a: str, b: str) -> float:
     return float(fuzz.token_set_ratio(a, b))
 
 
-@lru_cache(maxsize=1 << 12)
-def _same_place(names: frozenset[str], others: frozenset[str]) -> bool:
-    # "Đông" and "Đông Tây" may be one place written shorter; "Đông Hòa" and "Tây Hòa" are two.
-    for name in names:
-        parts = set(name.split())
-        for other in others:
-            other_parts = set(other.split())
-            if parts <= other_parts or other_parts <= parts:
-                return True
-    return False
-
-
 @lru_cache(maxsize=1 << 14)
 def _name_parts(name: str) -> frozenset[str]:
     return frozenset(name.split())
@@ -444,7 +432,8 @@ def _name_words(name: str) -> frozenset[str]:
 
 
 def _overlapping_name(names: Iterable[str], others: Iterable[str]) -> bool:
-    """`_same_place` for sets that change (a cluster's places), not cached."""
+    """Whether a name of one set may be a name of the other, written shorter or longer: "Đông"
+    and "Đông Tây" may be one place; "Đông Hòa" and "Tây Hòa" are two."""
     for name in names:
         parts = _name_parts(name)
         for other in others:
@@ -456,6 +445,12 @@ def _overlapping_name(names: Iterable[str], others: Iterable[str]) -> bool:
             ):
                 return True
     return False
+
+
+@lru_cache(maxsize=1 << 12)
+def _same_place(names: frozenset[str], others: frozenset[str]) -> bool:
+    """`_overlapping_name` for the fixed name sets of two questions, remembered."""
+    return _overlapping_name(names, others)
 
 
 def _share_place(a: Features, b: Features) -> bool:
