@@ -10,6 +10,7 @@ import asyncio
 import dataclasses
 import logging
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -133,15 +134,44 @@ async def _report_files(
 
 
 def _report(settings: Settings, code: str, out: Path, public: bool) -> int:
+    texts = load_texts()
+    # Checked before the report is built: a wrong folder should not cost the office a minute.
+    problem = _unwritable(out)
+    if problem is not None:
+        return _option_error("--out", problem)
     files = asyncio.run(_report_files(settings, code, public))
     if files is None:
-        print(load_texts()("office.unknown_dialogue", code=code), file=sys.stderr)
+        print(texts("office.unknown_dialogue", code=code), file=sys.stderr)
         return EXIT_CONFIG
-    out.mkdir(parents=True, exist_ok=True)
-    for name, content in files:
-        (out / name).write_bytes(content)
-        print(out / name)
+    try:
+        for name, content in files:
+            (out / name).write_bytes(content)
+            print(out / name)
+    except OSError as exc:
+        return _option_error(
+            "--out", texts("cli_error.out_unwritable", path=out, problem=exc.strerror or exc)
+        )
     return 0
+
+
+def _unwritable(folder: Path) -> str | None:
+    """Why files cannot be written into `folder` (created if missing), or None."""
+    texts = load_texts()
+    if folder.exists() and not folder.is_dir():
+        return texts("cli_error.out_not_folder", path=folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # Trying is the only test that holds for root, read-only disks and network shares.
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        return texts("cli_error.out_unwritable", path=folder, problem=exc.strerror or exc)
+    return None
+
+
+def _option_error(option: str, problem: str) -> int:
+    print(load_texts()("cli_error.option", option=option, problem=problem), file=sys.stderr)
+    return EXIT_CONFIG
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -1,29 +1,70 @@
-"""Settings: one typed model per TOML section, read with tomllib.
+"""Settings: the TOML file read into the commune's plan (domain/plan.py) plus the transport
+settings only the adapters may see (tokens, the Zalo webhook, the database path).
 
-Every problem is reported as a `ConfigError` naming the key, so the CLI can print one line that
-tells an administrator exactly what to fix.
+Every value is checked here, at load: a problem is a `ConfigError` naming the key, so the CLI
+prints one line that tells an administrator exactly what to fix (exit code 2). `CHECKS` lists
+every simple setting with how its value is checked; its default is the typed model's field
+default, written once.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.categories import DEFAULT_CATEGORIES
-from domain.dedupe import DEFAULT_THRESHOLD
 from domain.models import Category, DialogueSpec
+from domain.plan import (
+    DEFAULT_RECEPTION,
+    DEFAULT_SIGNER_TITLE,
+    AnswerSettings,
+    CommuneSettings,
+    Department,
+    DigestSettings,
+    LimitsSettings,
+    Plan,
+    ReminderSettings,
+    ReportSettings,
+    RolesSettings,
+    person_id,
+)
 from domain.texts import load_texts
 
+__all__ = [
+    "DEFAULT_RECEPTION",
+    "DEFAULT_SIGNER_TITLE",
+    "AnswerSettings",
+    "CommuneSettings",
+    "ConfigError",
+    "Department",
+    "DigestSettings",
+    "LimitsSettings",
+    "Plan",
+    "ReminderSettings",
+    "ReportSettings",
+    "RolesSettings",
+    "Settings",
+    "StorageSettings",
+    "TelegramSettings",
+    "ZaloSettings",
+    "load_settings",
+    "parse_settings",
+]
+
 TOKEN_ENV = "BOT_TELEGRAM_TOKEN"
+ZALO_TOKEN_ENV = "BOT_ZALO_TOKEN"
+ZALO_BASE_URL = "https://bot-api.zaloplatforms.com"
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 _CODE_RE = re.compile(r"^[A-Z0-9]{2,10}$")
+_KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,30}")
 
 
 def _t(key: str, /, **fields: object) -> str:
@@ -40,6 +81,9 @@ class ConfigError(Exception):
         self.problem = problem
 
 
+# --- transport settings: only bot/ sees these ------------------------------------------------
+
+
 @dataclass(frozen=True)
 class TelegramSettings:
     token: str = ""
@@ -47,17 +91,10 @@ class TelegramSettings:
 
     def checked_token(self) -> str:
         if not self.token:
-            raise ConfigError(
-                "telegram.token",
-                _t("config_error.token_missing", env=TOKEN_ENV),
-            )
+            raise ConfigError("telegram.token", _t("config_error.token_missing", env=TOKEN_ENV))
         if not _TOKEN_RE.match(self.token):
             raise ConfigError("telegram.token", _t("config_error.token_malformed"))
         return self.token
-
-
-ZALO_TOKEN_ENV = "BOT_ZALO_TOKEN"
-ZALO_BASE_URL = "https://bot-api.zaloplatforms.com"
 
 
 @dataclass(frozen=True)
@@ -82,117 +119,249 @@ class StorageSettings:
     path: Path = Path("data/doithoai.sqlite3")
 
 
-DEFAULT_RECEPTION = _t("config_default.citizen_reception")
-DEFAULT_SIGNER_TITLE = _t("config_default.signer_title")
-
-
 @dataclass(frozen=True)
-class CommuneSettings:
-    name: str
-    timezone: str = "Asia/Ho_Chi_Minh"
-    villages: tuple[str, ...] = ()
-    # Where and when complaints and denunciations are received (tiếp công dân).
-    citizen_reception: str = DEFAULT_RECEPTION
+class Settings(Plan):
+    """The plan, plus what only the channel adapters and the store need."""
 
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-
-@dataclass(frozen=True)
-class RolesSettings:
-    """People are named "<channel>:<user id>"; plain numbers in the TOML are Telegram ids."""
-
-    admins: frozenset[str] = frozenset()
-    officials: frozenset[str] = frozenset()
-    office_chat_id: int | None = None
-    # Village heads and mass-organisation officers who type in paper forms.
-    collectors: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class LimitsSettings:
-    question_min_chars: int = 15
-    question_max_chars: int = 1500
-    name_max_chars: int = 80
-
-
-@dataclass(frozen=True)
-class Department:
-    key: str
-    name: str
-    categories: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class DigestSettings:
-    time: time = time(7, 30)
-    send_empty: bool = False
-
-
-@dataclass(frozen=True)
-class AnswerSettings:
-    # "immediately": residents get an answer when it is recorded; "at_conclusion": it is held
-    # until the conference's conclusion is published.
-    notify: str = "immediately"
-    # Default answer deadline for departments: this many days after the collection deadline.
-    due_days: int = 5
-
-
-@dataclass(frozen=True)
-class ReminderSettings:
-    # Days before the collection deadline to remind subscribers who have not asked yet.
-    deadline_days: tuple[int, ...] = (3, 1)
-    # Days before the meeting to send its time and place to every subscriber.
-    meeting_days: tuple[int, ...] = (7, 1)
-    # Messages per second for broadcasts on Telegram (its limit is about 30).
-    per_second: float = 28.0
-
-
-@dataclass(frozen=True)
-class ReportSettings:
-    issuing_body: str = ""
-    parent_body: str = ""
-    place: str = ""
-    signer_title: str = DEFAULT_SIGNER_TITLE
-    signer_name: str = ""
-
-
-@dataclass(frozen=True)
-class Settings:
-    telegram: TelegramSettings
-    storage: StorageSettings
-    commune: CommuneSettings
-    roles: RolesSettings
-    limits: LimitsSettings
-    categories: tuple[Category, ...]
-    dialogues: tuple[DialogueSpec, ...]
-    departments: tuple[Department, ...] = ()
-    dedupe_threshold: float = DEFAULT_THRESHOLD
-    digest: DigestSettings = DigestSettings()
-    answers: AnswerSettings = AnswerSettings()
-    report: ReportSettings = ReportSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    storage: StorageSettings = StorageSettings()
     zalo: ZaloSettings = ZaloSettings()
-    reminders: ReminderSettings = ReminderSettings()
     source: Path | None = field(default=None, compare=False)
 
-    def department_for(self, category: str) -> Department | None:
-        for dept in self.departments:
-            if category in dept.categories:
-                return dept
-        return None
+    @property
+    def plan(self) -> Plan:
+        """What the flows get: the same plan, holding no token, secret or path."""
+        return Plan(**{f.name: getattr(self, f.name) for f in fields(Plan)})
 
-    def department(self, key: str | None) -> Department | None:
-        for dept in self.departments:
-            if dept.key == key:
-                return dept
-        return None
 
-    def category_label(self, key: str) -> str:
-        for cat in self.categories:
-            if cat.key == key:
-                return cat.label
-        return key
+# --- how each simple value is checked ----------------------------------------------------------
+
+Check = Callable[[str, object], Any]  # (the full key, the TOML value) -> the typed value
+
+
+def _text(full: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(full, _t("config_error.must_be_string"))
+    return value.strip()
+
+
+def _raw_text(full: str, value: object) -> str:
+    """A string kept as written: secrets and addresses are not ours to trim."""
+    if not isinstance(value, str):
+        raise ConfigError(full, _t("config_error.must_be_string"))
+    return value
+
+
+def _bool(full: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(full, _t("config_error.must_be_bool"))
+    return value
+
+
+def _integer(low: int, high: int, problem: str = "config_error.integer_range") -> Check:
+    def check(full: str, value: object) -> int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(full, _t("config_error.must_be_integer"))
+        if not low <= value <= high:
+            raise ConfigError(full, _t(problem, low=low, high=high))
+        return value
+
+    return check
+
+
+def _rate(high: float, above: str = "config_error.rate") -> Check:
+    """Messages per second: any positive number up to `high` (2.5 is a rate too)."""
+
+    def check(full: str, value: object) -> float:
+        if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
+            raise ConfigError(full, _t("config_error.must_be_number"))
+        if value <= 0:
+            raise ConfigError(full, _t("config_error.rate", high=f"{high:g}"))
+        if value > high:
+            raise ConfigError(full, _t(above, high=f"{high:g}"))
+        return float(value)
+
+    return check
+
+
+def _one_of(*allowed: str, problem: str) -> Check:
+    def check(full: str, value: object) -> str:
+        if _raw_text(full, value) not in allowed:
+            raise ConfigError(full, _t(problem))
+        return str(value)
+
+    return check
+
+
+def _texts(full: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(full, _t("config_error.must_be_string_list"))
+    return tuple(v.strip() for v in value)
+
+
+def _people(full: str, value: object) -> frozenset[str]:
+    if not isinstance(value, list):
+        raise ConfigError(full, _t("config_error.people_list"))
+    people = set()
+    for item in value:
+        person = person_id(item)
+        if person is None:
+            raise ConfigError(full, _t("config_error.person_unknown", item=repr(item)))
+        people.add(person)
+    return frozenset(people)
+
+
+def _zone(full: str, value: object) -> str:
+    name = _raw_text(full, value)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(full, _t("config_error.timezone_unknown", name=repr(name))) from None
+    return name
+
+
+def _clock_time(full: str, value: object) -> time:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
+        raise ConfigError(full, _t("config_error.digest_time_format"))
+    hour, minute = (int(x) for x in value.split(":"))
+    if hour > 23 or minute > 59:
+        raise ConfigError(full, _t("config_error.digest_time_invalid"))
+    return time(hour, minute)
+
+
+def _days(full: str, value: object) -> tuple[int, ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 60 for v in value
+    ):
+        raise ConfigError(full, _t("config_error.reminder_days"))
+    return tuple(sorted(set(value), reverse=True))
+
+
+def _url(full: str, value: object) -> str:
+    url = _raw_text(full, value)
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+        raise ConfigError(full, _t("config_error.url"))
+    return url
+
+
+def _api_root(full: str, value: object) -> str:
+    """Zalo's API root: the adapter appends "/bot<token>/<method>" itself."""
+    return _url(full, value).rstrip("/")
+
+
+def _optional_url(full: str, value: object) -> str | None:
+    return _url(full, value) if _raw_text(full, value) else None
+
+
+def _token(full: str, value: object) -> str:
+    return _raw_text(full, value).strip()
+
+
+def _db_path(full: str, value: object) -> Path:
+    text = _raw_text(full, value)
+    if "\x00" in text:
+        raise ConfigError(full, _t("config_error.path_nul"))
+    if not text.strip():
+        raise ConfigError(full, _t("config_error.path_empty"))
+    return Path(text)
+
+
+# Every simple setting, by section, with its check. Defaults: the model's own field defaults.
+# A key that is absent keeps its default; a key that is present is always checked.
+CHECKS: dict[str, tuple[type[Any], dict[str, Check]]] = {
+    "telegram": (TelegramSettings, {"token": _token, "base_url": _optional_url}),
+    "storage": (StorageSettings, {"path": _db_path}),
+    "commune": (
+        CommuneSettings,
+        {"name": _text, "timezone": _zone, "villages": _texts, "citizen_reception": _text},
+    ),
+    "roles": (
+        RolesSettings,
+        {
+            "admins": _people,
+            "officials": _people,
+            "collectors": _people,
+            "office_chat_id": _integer(-(2**63), 2**63 - 1),
+        },
+    ),
+    "limits": (
+        LimitsSettings,
+        {
+            "question_min_chars": _integer(1, 3500, "config_error.question_limits"),
+            "question_max_chars": _integer(1, 3500, "config_error.question_limits"),
+            # The chat refuses names under 2 characters, so a smaller limit refuses them all.
+            "name_max_chars": _integer(2, 200),
+        },
+    ),
+    "digest": (DigestSettings, {"time": _clock_time, "send_empty": _bool}),
+    "answers": (
+        AnswerSettings,
+        {
+            "notify": _one_of(
+                "immediately", "at_conclusion", problem="config_error.answers_notify"
+            ),
+            # A year is the longest the seeds' answer deadlines could mean.
+            "due_days": _integer(0, 365),
+        },
+    ),
+    "report": (
+        ReportSettings,
+        {
+            "issuing_body": _raw_text,
+            "parent_body": _raw_text,
+            "place": _raw_text,
+            "signer_title": _raw_text,
+            "signer_name": _raw_text,
+        },
+    ),
+    "reminders": (
+        ReminderSettings,
+        {
+            "deadline_days": _days,
+            "meeting_days": _days,
+            "per_second": _rate(30, above="config_error.reminders_rate"),
+        },
+    ),
+    "zalo": (
+        ZaloSettings,
+        {
+            "token": _token,
+            "base_url": _api_root,
+            "mode": _one_of("polling", "webhook", problem="config_error.zalo_mode"),
+            "webhook_url": _raw_text,
+            "webhook_secret": _raw_text,
+            "listen": _raw_text,
+            # 0 lets the system pick a free port (the channel reports the one it got).
+            "port": _integer(0, 65535, "config_error.port"),
+            "per_second": _rate(1000),
+        },
+    ),
+}
+
+T = TypeVar("T")
+
+
+def _section(raw: Mapping[str, Any], section: str, model: type[T], /, **given: object) -> T:
+    """One TOML table read into its typed model; `given` values (from the environment, or
+    already worked out) are not read from the file."""
+    table = _table(raw, section)
+    checks = CHECKS[section][1]
+    values: dict[str, object] = dict(given)
+    for f in fields(model):  # type: ignore[arg-type]
+        if f.name in values:
+            continue
+        if f.name in table:
+            values[f.name] = checks[f.name](f"{section}.{f.name}", table[f.name])
+        elif f.default is MISSING and f.default_factory is MISSING:
+            values[f.name] = checks[f.name](f"{section}.{f.name}", None)
+    return model(**values)
+
+
+def _default(model: type[Any], name: str) -> Any:
+    return next(f.default for f in fields(model) if f.name == name)
+
+
+# --- reading the file --------------------------------------------------------------------------
 
 
 def load_settings(path: str | Path, env: Mapping[str, str] | None = None) -> Settings:
@@ -215,146 +384,95 @@ def parse_settings(
     env = {} if env is None else env
     base_dir = source.parent if source is not None else Path.cwd()
 
-    tg = _table(raw, "telegram")
-    token = env.get(TOKEN_ENV) or _str(tg, "telegram.token", "token", "")
-    base_url = _str(tg, "telegram.base_url", "base_url", "") or None
-
-    st = _table(raw, "storage")
-    db_path = Path(_str(st, "storage.path", "path", "data/doithoai.sqlite3"))
-    if not db_path.is_absolute():
-        db_path = base_dir / db_path
-
-    cm = _table(raw, "commune")
-    name = _str(cm, "commune.name", "name", "")
-    if not name.strip():
-        raise ConfigError("commune.name", _t("config_error.commune_name"))
-    tz_name = _str(cm, "commune.timezone", "timezone", "Asia/Ho_Chi_Minh")
-    _zone("commune.timezone", tz_name)
-    villages = tuple(_str_list(cm, "commune.villages", "villages"))
-    reception = _str(cm, "commune.citizen_reception", "citizen_reception", DEFAULT_RECEPTION)
-    commune = CommuneSettings(
-        name=name.strip(),
-        timezone=tz_name,
-        villages=villages,
-        citizen_reception=reception.strip() or DEFAULT_RECEPTION,
-    )
-
-    rl = _table(raw, "roles")
-    roles = RolesSettings(
-        admins=frozenset(_people(rl, "admins")),
-        officials=frozenset(_people(rl, "officials")),
-        office_chat_id=_opt_int(rl, "roles.office_chat_id", "office_chat_id"),
-        collectors=frozenset(_people(rl, "collectors")),
-    )
-
-    lm = _table(raw, "limits")
-    limits = LimitsSettings(
-        question_min_chars=_int(lm, "limits.question_min_chars", "question_min_chars", 15),
-        question_max_chars=_int(lm, "limits.question_max_chars", "question_max_chars", 1500),
-        name_max_chars=_int(lm, "limits.name_max_chars", "name_max_chars", 80),
-    )
-    if not 1 <= limits.question_min_chars < limits.question_max_chars <= 3500:
+    telegram = _section(raw, "telegram", TelegramSettings, **_from_env(env, TOKEN_ENV, "token"))
+    storage = _storage(_section(raw, "storage", StorageSettings), base_dir)
+    commune = _commune(raw)
+    roles = _section(raw, "roles", RolesSettings)
+    limits = _section(raw, "limits", LimitsSettings)
+    if not limits.question_min_chars < limits.question_max_chars:
         raise ConfigError("limits.question_max_chars", _t("config_error.question_limits"))
 
     categories = _categories(_table(raw, "categories"))
     known = {c.key for c in categories}
-
-    dialogues_raw = raw.get("dialogues", [])
-    if not isinstance(dialogues_raw, list):
-        raise ConfigError("dialogues", _t("config_error.dialogues_list"))
-    dialogues: list[DialogueSpec] = []
-    seen: set[str] = set()
-    for i, item in enumerate(dialogues_raw):
-        spec = _dialogue(item, f"dialogues[{i}]", tz_name, known)
-        if spec.code in seen:
-            raise ConfigError(
-                f"dialogues[{i}].code", _t("config_error.dialogue_code_duplicate", code=spec.code)
-            )
-        seen.add(spec.code)
-        dialogues.append(spec)
-
+    dialogues = _dialogues(raw.get("dialogues", []), commune.timezone, known)
     departments = _departments(raw.get("departments", []), known)
-    dg = _table(raw, "digest")
-    digest_time = dg.get("time", "07:30")
-    if not isinstance(digest_time, str) or not re.fullmatch(r"\d{1,2}:\d{2}", digest_time):
-        raise ConfigError("digest.time", _t("config_error.digest_time_format"))
-    hour, minute = (int(x) for x in digest_time.split(":"))
-    if hour > 23 or minute > 59:
-        raise ConfigError("digest.time", _t("config_error.digest_time_invalid"))
-    send_empty = dg.get("send_empty", False)
-    if not isinstance(send_empty, bool):
-        raise ConfigError("digest.send_empty", _t("config_error.must_be_bool"))
-    an = _table(raw, "answers")
-    notify = _str(an, "answers.notify", "notify", "immediately")
-    if notify not in ("immediately", "at_conclusion"):
-        raise ConfigError("answers.notify", _t("config_error.answers_notify"))
-    due_days = _int(an, "answers.due_days", "due_days", 5)
-    rp = _table(raw, "report")
-    place_default = re.sub(r"^(xã|phường|thị trấn|đặc khu)\s+", "", commune.name, flags=re.I)
-    report = ReportSettings(
-        issuing_body=_str(rp, "report.issuing_body", "issuing_body", "")
+    report = _section(raw, "report", ReportSettings)
+    report = replace(
+        report,
+        issuing_body=report.issuing_body
         or _t("config_default.issuing_body", commune=commune.name.upper()),
-        parent_body=_str(rp, "report.parent_body", "parent_body", ""),
-        place=_str(rp, "report.place", "place", "") or place_default,
-        signer_title=_str(rp, "report.signer_title", "signer_title", DEFAULT_SIGNER_TITLE),
-        signer_name=_str(rp, "report.signer_name", "signer_name", ""),
+        place=report.place
+        or re.sub(r"^(xã|phường|thị trấn|đặc khu)\s+", "", commune.name, flags=re.I),
     )
-
-    dd = _table(raw, "dedupe")
-    threshold = dd.get("threshold", DEFAULT_THRESHOLD)
-    if not isinstance(threshold, int | float) or isinstance(threshold, bool):
-        raise ConfigError("dedupe.threshold", _t("config_error.dedupe_threshold"))
-    if not 0 < threshold <= 100:
-        raise ConfigError("dedupe.threshold", _t("config_error.dedupe_threshold"))
-
-    zl = _table(raw, "zalo")
-    zalo = ZaloSettings(
-        token=(env.get(ZALO_TOKEN_ENV) or _str(zl, "zalo.token", "token", "")).strip(),
-        base_url=_str(zl, "zalo.base_url", "base_url", ZALO_BASE_URL).rstrip("/"),
-        mode=_str(zl, "zalo.mode", "mode", "polling"),
-        webhook_url=_str(zl, "zalo.webhook_url", "webhook_url", ""),
-        webhook_secret=_str(zl, "zalo.webhook_secret", "webhook_secret", ""),
-        listen=_str(zl, "zalo.listen", "listen", "127.0.0.1"),
-        port=_int(zl, "zalo.port", "port", 8443),
-        per_second=float(_int(zl, "zalo.per_second", "per_second", 10)),
-    )
-    if zalo.mode not in ("polling", "webhook"):
-        raise ConfigError("zalo.mode", _t("config_error.zalo_mode"))
+    zalo = _section(raw, "zalo", ZaloSettings, **_from_env(env, ZALO_TOKEN_ENV, "token"))
     if zalo.enabled and zalo.mode == "webhook":
         if not zalo.webhook_url.startswith("https://"):
             raise ConfigError("zalo.webhook_url", _t("config_error.webhook_url"))
         if not 8 <= len(zalo.webhook_secret) <= 256:
             raise ConfigError("zalo.webhook_secret", _t("config_error.webhook_secret"))
 
-    rm = _table(raw, "reminders")
-    reminders = ReminderSettings(
-        deadline_days=_days(rm, "deadline_days", (3, 1)),
-        meeting_days=_days(rm, "meeting_days", (7, 1)),
-        per_second=float(_int(rm, "reminders.per_second", "per_second", 28)),
-    )
-    if not 1 <= reminders.per_second <= 30:
-        raise ConfigError("reminders.per_second", _t("config_error.reminders_rate"))
-
     return Settings(
-        reminders=reminders,
-        zalo=zalo,
-        dedupe_threshold=float(threshold),
-        departments=departments,
-        digest=DigestSettings(time=time(hour, minute), send_empty=send_empty),
-        answers=AnswerSettings(notify=notify, due_days=due_days),
-        report=report,
-        telegram=TelegramSettings(token=token.strip(), base_url=base_url),
-        storage=StorageSettings(path=db_path),
         commune=commune,
         roles=roles,
         limits=limits,
         categories=categories,
-        dialogues=tuple(dialogues),
+        dialogues=dialogues,
+        departments=departments,
+        dedupe_threshold=_threshold(_table(raw, "dedupe")),
+        digest=_section(raw, "digest", DigestSettings),
+        answers=_section(raw, "answers", AnswerSettings),
+        report=report,
+        reminders=_section(raw, "reminders", ReminderSettings),
+        telegram=telegram,
+        storage=storage,
+        zalo=zalo,
         source=source,
     )
 
 
-# --- helpers -------------------------------------------------------------------------------
+# --- sections that need more than one value checked --------------------------------------------
+
+
+def _from_env(env: Mapping[str, str], variable: str, key: str) -> dict[str, object]:
+    value = env.get(variable, "").strip()
+    return {key: value} if value else {}
+
+
+def _storage(storage: StorageSettings, base_dir: Path) -> StorageSettings:
+    path = storage.path if storage.path.is_absolute() else base_dir / storage.path
+    if path.is_dir():
+        raise ConfigError("storage.path", _t("config_error.path_is_folder", path=path))
+    # The store creates missing folders; a file standing where one of them should be cannot be.
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError("storage.path", _t("config_error.path_parent", path=parent))
+            break
+    return StorageSettings(path=path)
+
+
+def _commune(raw: Mapping[str, Any]) -> CommuneSettings:
+    commune = _section(raw, "commune", CommuneSettings, name=_commune_name(raw))
+    if not commune.citizen_reception:
+        commune = replace(commune, citizen_reception=_default(CommuneSettings, "citizen_reception"))
+    return commune
+
+
+def _commune_name(raw: Mapping[str, Any]) -> str:
+    value = _table(raw, "commune").get("name", "")
+    name = _text("commune.name", value)
+    if not name:
+        raise ConfigError("commune.name", _t("config_error.commune_name"))
+    return name
+
+
+def _threshold(table: Mapping[str, Any]) -> float:
+    threshold = table.get("threshold", _default(Plan, "dedupe_threshold"))
+    if not isinstance(threshold, int | float) or isinstance(threshold, bool):
+        raise ConfigError("dedupe.threshold", _t("config_error.dedupe_threshold"))
+    if not 0 < threshold <= 100:
+        raise ConfigError("dedupe.threshold", _t("config_error.dedupe_threshold"))
+    return float(threshold)
 
 
 def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -364,60 +482,10 @@ def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     return value
 
 
-def _str(table: Mapping[str, Any], full: str, key: str, default: str) -> str:
-    value = table.get(key, default)
-    if not isinstance(value, str):
-        raise ConfigError(full, _t("config_error.must_be_string"))
-    return value
-
-
-def _int(table: Mapping[str, Any], full: str, key: str, default: int) -> int:
-    value = table.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ConfigError(full, _t("config_error.must_be_integer"))
-    return value
-
-
-def _opt_int(table: Mapping[str, Any], full: str, key: str) -> int | None:
-    if key not in table:
-        return None
-    return _int(table, full, key, 0)
-
-
-def _str_list(table: Mapping[str, Any], full: str, key: str) -> list[str]:
-    value = table.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(full, _t("config_error.must_be_string_list"))
-    return [v.strip() for v in value]
-
-
-def _people(table: Mapping[str, Any], key: str) -> list[str]:
-    value = table.get(key, [])
-    full = f"roles.{key}"
-    if not isinstance(value, list):
-        raise ConfigError(full, _t("config_error.people_list"))
-    people = []
-    for item in value:
-        if isinstance(item, int) and not isinstance(item, bool):
-            people.append(f"telegram:{item}")
-        elif isinstance(item, str) and re.fullmatch(r"[a-z]+:\S+", item):
-            people.append(item)
-        else:
-            raise ConfigError(full, _t("config_error.person_unknown", item=repr(item)))
-    return people
-
-
-def _zone(full: str, name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(full, _t("config_error.timezone_unknown", name=repr(name))) from None
-
-
 def _categories(table: Mapping[str, Any]) -> tuple[Category, ...]:
     cats = {c.key: c for c in DEFAULT_CATEGORIES}
     for key, label in table.items():
-        if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", key):
+        if not _KEY_RE.fullmatch(key):
             raise ConfigError(f"categories.{key}", _t("config_error.key_format"))
         if not isinstance(label, str) or not label.strip():
             raise ConfigError(f"categories.{key}", _t("config_error.category_label"))
@@ -425,13 +493,12 @@ def _categories(table: Mapping[str, Any]) -> tuple[Category, ...]:
     return tuple(cats.values())
 
 
-def _days(table: Mapping[str, Any], key: str, default: tuple[int, ...]) -> tuple[int, ...]:
-    value = table.get(key, list(default))
-    if not isinstance(value, list) or not all(
-        isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 60 for v in value
-    ):
-        raise ConfigError(f"reminders.{key}", _t("config_error.reminder_days"))
-    return tuple(sorted(set(value), reverse=True))
+def _known_categories(full: str, value: object, known: set[str]) -> tuple[str, ...]:
+    keys = _texts(full, value if value is not None else [])
+    for key in keys:
+        if key not in known:
+            raise ConfigError(full, _t("config_error.category_unknown", key=repr(key)))
+    return keys
 
 
 def _departments(value: object, known: set[str]) -> tuple[Department, ...]:
@@ -442,22 +509,31 @@ def _departments(value: object, known: set[str]) -> tuple[Department, ...]:
         where = f"departments[{i}]"
         if not isinstance(item, Mapping):
             raise ConfigError(where, _t("config_error.department_table"))
-        key = _str(item, f"{where}.key", "key", "").strip()
-        if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", key):
+        key = _text(f"{where}.key", item.get("key", ""))
+        if not _KEY_RE.fullmatch(key):
             raise ConfigError(f"{where}.key", _t("config_error.key_format"))
         if any(d.key == key for d in out):
             raise ConfigError(f"{where}.key", _t("config_error.department_key_duplicate", key=key))
-        name = _str(item, f"{where}.name", "name", "").strip()
+        name = _text(f"{where}.name", item.get("name", ""))
         if not name:
             raise ConfigError(f"{where}.name", _t("config_error.department_name"))
-        cats = _str_list(item, f"{where}.categories", "categories")
-        for cat in cats:
-            if cat not in known:
-                raise ConfigError(
-                    f"{where}.categories", _t("config_error.category_unknown", key=repr(cat))
-                )
-        out.append(Department(key, name, tuple(cats)))
+        cats = _known_categories(f"{where}.categories", item.get("categories"), known)
+        out.append(Department(key, name, cats))
     return tuple(out)
+
+
+def _dialogues(value: object, commune_tz: str, known: set[str]) -> tuple[DialogueSpec, ...]:
+    if not isinstance(value, list):
+        raise ConfigError("dialogues", _t("config_error.dialogues_list"))
+    dialogues: list[DialogueSpec] = []
+    for i, item in enumerate(value):
+        spec = _dialogue(item, f"dialogues[{i}]", commune_tz, known)
+        if any(d.code == spec.code for d in dialogues):
+            raise ConfigError(
+                f"dialogues[{i}].code", _t("config_error.dialogue_code_duplicate", code=spec.code)
+            )
+        dialogues.append(spec)
+    return tuple(dialogues)
 
 
 def _moment(value: object, full: str, tz_name: str, required: bool) -> datetime | None:
@@ -477,34 +553,26 @@ def _moment(value: object, full: str, tz_name: str, required: bool) -> datetime 
 def _dialogue(item: object, where: str, commune_tz: str, known: set[str]) -> DialogueSpec:
     if not isinstance(item, Mapping):
         raise ConfigError(where, _t("config_error.dialogue_table"))
-    code = _str(item, f"{where}.code", "code", "").strip().upper()
+    code = _text(f"{where}.code", item.get("code", "")).upper()
     if not _CODE_RE.match(code):
         raise ConfigError(f"{where}.code", _t("config_error.dialogue_code"))
-    title = _str(item, f"{where}.title", "title", "").strip()
+    title = _text(f"{where}.title", item.get("title", ""))
     if not title:
         raise ConfigError(f"{where}.title", _t("config_error.dialogue_title"))
-    tz_name = _str(item, f"{where}.timezone", "timezone", commune_tz)
-    _zone(f"{where}.timezone", tz_name)
+    tz_name = _zone(f"{where}.timezone", item.get("timezone", commune_tz))
     deadline = _moment(item.get("deadline"), f"{where}.deadline", tz_name, required=True)
     assert deadline is not None
     meeting_at = _moment(item.get("meeting_at"), f"{where}.meeting_at", tz_name, required=False)
-    categories = _str_list(item, f"{where}.categories", "categories") or [
-        c.key for c in DEFAULT_CATEGORIES
-    ]
-    for key in categories:
-        if key not in known:
-            raise ConfigError(
-                f"{where}.categories", _t("config_error.category_unknown", key=repr(key))
-            )
+    categories = _known_categories(f"{where}.categories", item.get("categories"), known)
     return DialogueSpec(
         code=code,
         title=title,
-        host=_str(item, f"{where}.host", "host", "").strip(),
-        audience=_str(item, f"{where}.audience", "audience", "").strip(),
+        host=_text(f"{where}.host", item.get("host", "")),
+        audience=_text(f"{where}.audience", item.get("audience", "")),
         deadline=deadline,
         meeting_at=meeting_at,
-        meeting_note=_str(item, f"{where}.meeting_note", "meeting_note", "").strip(),
-        location=_str(item, f"{where}.location", "location", "").strip(),
+        meeting_note=_text(f"{where}.meeting_note", item.get("meeting_note", "")),
+        location=_text(f"{where}.location", item.get("location", "")),
         timezone=tz_name,
-        categories=tuple(categories),
+        categories=categories or tuple(c.key for c in DEFAULT_CATEGORIES),
     )

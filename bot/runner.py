@@ -13,7 +13,7 @@ import signal
 
 from bot.app import ALLOWED_UPDATES, OUTBOX_EVERY, TICK_EVERY, build_application, run_tick
 from bot.config import Settings
-from bot.outbox import Outbox, Sender
+from bot.outbox import Blocked, Outbox, RetryLater, Sender, Transient
 from bot.services import Services, open_services
 from domain.texts import load_texts
 
@@ -76,9 +76,13 @@ async def serve(settings: Settings) -> None:
             outbox.add_channel("zalo", zalo.sender, settings.zalo.per_second)
             try:
                 await zalo.start()
-            except ZaloApiError as exc:
+            except (ZaloApiError, Blocked) as exc:
                 raise ChannelStartError(
                     "zalo.token", texts("runner.zalo_refused", problem=exc)
+                ) from exc
+            except (Transient, RetryLater) as exc:
+                raise ChannelStartError(
+                    "zalo.base_url", texts("runner.zalo_unreachable", problem=exc)
                 ) from exc
         log.info(texts("runner.running"))
         await stop.wait()

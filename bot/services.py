@@ -39,5 +39,5 @@ async def open_services(
         for spec in settings.dialogues:
             await tx.upsert_dialogue(spec, clock())
     texts = load_texts("vi")
-    engine = Engine(store, settings, texts, clock, Router())
+    engine = Engine(store, settings.plan, texts, clock, Router())
     return Services(settings=settings, store=store, texts=texts, engine=engine, clock=clock)

@@ -169,7 +169,7 @@ class AdminFlows:
 
     async def _audience_choices(self, turn: Turn) -> list[Choice]:
         choices = [Choice("all", turn.t("admin.audience_all"))]
-        if turn.settings.commune.villages:
+        if turn.plan.commune.villages:
             choices.append(Choice("villages", turn.t("admin.audience_villages")))
         for d in await turn.tx.dialogues():
             choices.append(Choice(f"askers:{d.code}", turn.t("admin.audience_askers", code=d.code)))
@@ -179,7 +179,7 @@ class AdminFlows:
         picked = set(turn.state.data.get("villages") or [])  # type: ignore[call-overload]
         choices = [
             Choice(str(i), ("✓ " if name in picked else "") + name)
-            for i, name in enumerate(turn.settings.commune.villages)
+            for i, name in enumerate(turn.plan.commune.villages)
         ]
         choices.append(Choice("done", turn.t("admin.villages_done")))
         turn.ask(NOTICE_VILLAGES, turn.t("admin.pick_villages", count=len(picked)), choices)
@@ -204,7 +204,7 @@ class AdminFlows:
         count = await turn.tx.count_audience(audience)
         send_at = turn.state.data.get("send_at")
         when = (
-            fmt_datetime(datetime.fromisoformat(str(send_at)), turn.settings.commune.tz)
+            fmt_datetime(datetime.fromisoformat(str(send_at)), turn.plan.commune.tz)
             if send_at
             else turn.t("admin.now")
         )
@@ -225,7 +225,7 @@ class AdminFlows:
         send_at_raw = turn.state.data.get("send_at")
         send_at = datetime.fromisoformat(str(send_at_raw)) if send_at_raw else turn.now
         text = (
-            turn.t("admin.notice_header", commune=turn.settings.commune.name)
+            turn.t("admin.notice_header", commune=turn.plan.commune.name)
             + "\n"
             + str(turn.state.data["text"])
         )
@@ -253,7 +253,7 @@ class AdminFlows:
                 turn.t(
                     "admin.notice_scheduled",
                     id=broadcast_id,
-                    when=fmt_datetime(send_at, turn.settings.commune.tz),
+                    when=fmt_datetime(send_at, turn.plan.commune.tz),
                 ),
             )
 
@@ -389,7 +389,7 @@ class AdminFlows:
                     return
                 await self._ask_when(turn)
                 return
-            name = turn.settings.commune.villages[int(key)]
+            name = turn.plan.commune.villages[int(key)]
             picked: list[str] = list(turn.state.data.get("villages") or [])  # type: ignore[call-overload]
             if name in picked:
                 picked.remove(name)
@@ -441,7 +441,7 @@ class AdminFlows:
                 NOTICE_AUDIENCE, turn.t("admin.pick_audience"), await self._audience_choices(turn)
             )
         elif step == NOTICE_TIME:
-            moment = parse_local(body, turn.settings.commune.tz)
+            moment = parse_local(body, turn.plan.commune.tz)
             if moment is None or moment <= turn.now:
                 turn.ask(NOTICE_TIME, turn.t("admin.bad_time"))
                 return

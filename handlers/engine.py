@@ -12,9 +12,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.config import Settings
 from domain.models import Consent, ConversationState, Resident
 from domain.normalize import fold
+from domain.plan import Plan
 from domain.texts import Texts
 from handlers.duplicates import DuplicateFinder
 from handlers.io import Choice, Inbound, Kind, Outcome, Reply, decode_payload
@@ -32,7 +32,7 @@ class Turn:
 
     tx: Transaction
     inbound: Inbound
-    settings: Settings
+    plan: Plan
     t: Texts
     now: datetime
     state: ConversationState
@@ -130,15 +130,15 @@ class Engine:
     def __init__(
         self,
         store: Store,
-        settings: Settings,
+        plan: Plan,
         texts: Texts,
         clock: Clock,
         flows: Flows,
         finder: DuplicateFinder | None = None,
     ) -> None:
-        self.finder = finder or DuplicateFinder(settings.dedupe_threshold)
+        self.finder = finder or DuplicateFinder(plan.dedupe_threshold)
         self.store = store
-        self.settings = settings
+        self.plan = plan
         self.texts = texts
         self.clock = clock
         self.flows = flows
@@ -156,9 +156,7 @@ class Engine:
             if state is None:
                 state = ConversationState(inbound.channel, inbound.chat_id)
             role = self.role_from(inbound.person, granted)
-            turn = Turn(
-                tx, inbound, self.settings, self.texts, now, state, resident, role, self.finder
-            )
+            turn = Turn(tx, inbound, self.plan, self.texts, now, state, resident, role, self.finder)
             await self._dispatch(turn)
             consented = turn.resident is not None and turn.resident.consent is Consent.GRANTED
             # Before consent nothing about a resident's chat is stored but the refusal itself;
@@ -171,7 +169,7 @@ class Engine:
 
     def role_from(self, person: str, granted: str | None) -> str | None:
         """The role from the config, or granted in the chat (read from the store this turn)."""
-        roles = self.settings.roles
+        roles = self.plan.roles
         if person in roles.admins:
             return "admin"
         if granted is not None:

@@ -172,7 +172,7 @@ class OfficeFlows:
         if not dialogues:
             await self.done(turn, turn.t("closed.no_dialogue"))
             return
-        datas = [await build_digest(turn.tx, turn.settings, turn.t, d, turn.now) for d in dialogues]
+        datas = [await build_digest(turn.tx, turn.plan, turn.t, d, turn.now) for d in dialogues]
         turn.state.step, turn.state.choices, turn.state.data = "menu", [], {}
 
         async def render() -> None:
@@ -206,7 +206,7 @@ class OfficeFlows:
             await self.done(turn, turn.t("closed.no_dialogue"))
             return
         dialogue = dialogues[0]
-        data = await build_report(turn.tx, turn.settings, turn.t, dialogue, turn.now, public)
+        data = await build_report(turn.tx, turn.plan, turn.t, dialogue, turn.now, public)
         turn.state.step, turn.state.choices, turn.state.data = "menu", [], {}
 
         async def render() -> None:
@@ -219,7 +219,7 @@ class OfficeFlows:
         if not entries:
             await self.done(turn, turn.t("office.audit_empty"))
             return
-        tz = turn.settings.commune.tz
+        tz = turn.plan.commune.tz
         lines = [
             turn.t(
                 "office.audit_line",
@@ -235,11 +235,11 @@ class OfficeFlows:
     # --- assignment ------------------------------------------------------------------------
 
     async def _ask_department(self, turn: Turn, question: Question) -> None:
-        departments = turn.settings.departments
+        departments = turn.plan.departments
         if not departments:
             await self.done(turn, turn.t("office.no_departments"))
             return
-        default = turn.settings.department_for(question.category)
+        default = turn.plan.department_for(question.category)
         choices = [Choice(d.key, d.name) for d in departments]
         turn.ask(
             PICK_DEPARTMENT,
@@ -259,12 +259,10 @@ class OfficeFlows:
         assert dialogue is not None
         record = await turn.tx.cluster(cluster_id)
         due = (
-            record.answer_due
-            if record and record.answer_due
-            else default_due(turn.settings, dialogue)
+            record.answer_due if record and record.answer_due else default_due(turn.plan, dialogue)
         )
         await turn.tx.assign(cluster_id, key, due, turn.now)
-        dept = turn.settings.department(key)
+        dept = turn.plan.department(key)
         name = dept.name if dept else key
         await turn.tx.audit(
             turn.now,
@@ -343,7 +341,7 @@ class OfficeFlows:
         first = (await turn.tx.questions_by_ids([cluster_id]))[0]
         await turn.tx.record_answer(cluster_id, answer, turn.inbound.person, turn.now)
         record = await turn.tx.cluster(cluster_id)
-        dept = turn.settings.department(record.department if record else None)
+        dept = turn.plan.department(record.department if record else None)
         queued = await self._notify(
             turn,
             first,
@@ -390,7 +388,7 @@ class OfficeFlows:
         text_for: Callable[[str], str],
     ) -> int:
         """Queue one message per asker and backer, written before anything is sent."""
-        held = turn.settings.answers.notify == "at_conclusion"
+        held = turn.plan.answers.notify == "at_conclusion"
         status = DeliveryStatus.HELD if held else DeliveryStatus.PENDING
         ref = f"{first.dialogue_code}/{cluster_id}/{turn.now.isoformat()}"
         queued = 0
@@ -521,7 +519,7 @@ class OfficeFlows:
                 await self.done(turn, turn.t("office.register_in_group"))
             return
         if command == "canbo":
-            roles = turn.settings.roles
+            roles = turn.plan.roles
             staff = [(p, "admin", "from_config") for p in sorted(roles.admins)]
             staff += [(p, "official", "from_config") for p in sorted(roles.officials)]
             staff += [(p, "collector", "from_config") for p in sorted(roles.collectors)]
@@ -549,7 +547,7 @@ class OfficeFlows:
                 turn, turn.t("office.granted", person=person, role=turn.t(f"roles.{role}"))
             )
         else:
-            if person in turn.settings.roles.admins or person in turn.settings.roles.officials:
+            if person in turn.plan.roles.admins or person in turn.plan.roles.officials:
                 await self.done(turn, turn.t("office.in_config", person=person))
                 return
             removed = await turn.tx.revoke_staff(person)

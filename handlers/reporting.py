@@ -5,21 +5,21 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from bot.config import Settings
 from domain.models import ClusterRecord, Dialogue, Question
+from domain.plan import Plan
 from domain.reports.data import ClusterSummary, DigestData, QuestionRow, ReportData
 from domain.texts import Texts
 from storage.base import Transaction
 
 
-def default_due(settings: Settings, dialogue: Dialogue) -> date:
+def default_due(plan: Plan, dialogue: Dialogue) -> date:
     """The seeds give departments a fixed date a few days after the collection deadline."""
     local = dialogue.deadline.astimezone(dialogue.tz).date()
-    return local + timedelta(days=settings.answers.due_days)
+    return local + timedelta(days=plan.answers.due_days)
 
 
 def _summary(
-    settings: Settings,
+    plan: Plan,
     texts: Texts,
     dialogue: Dialogue,
     cluster_id: int,
@@ -34,13 +34,13 @@ def _summary(
             villages.append(q.village)
     department = None
     if record is not None and record.department:
-        dept = settings.department(record.department)
+        dept = plan.department(record.department)
         department = dept.name if dept else record.department
     return ClusterSummary(
         cluster_id=cluster_id,
         dialogue_code=dialogue.code,
         category=first.category,
-        category_label=settings.category_label(first.category),
+        category_label=plan.category_label(first.category),
         text=first.text,
         receipt_codes=tuple(q.receipt_code for q in members),
         askers=len(members),
@@ -56,7 +56,7 @@ def _summary(
 
 
 async def cluster_summaries(
-    tx: Transaction, settings: Settings, texts: Texts, dialogue: Dialogue, after_id: int = 0
+    tx: Transaction, plan: Plan, texts: Texts, dialogue: Dialogue, after_id: int = 0
 ) -> tuple[list[ClusterSummary], list[Question]]:
     """Clusters that have questions newer than `after_id` (all with 0), largest first per category.
 
@@ -76,7 +76,7 @@ async def cluster_summaries(
         backers = sum(supports.get(q.id, 0) for q in members)
         out.append(
             _summary(
-                settings,
+                plan,
                 texts,
                 dialogue,
                 cluster_id,
@@ -86,14 +86,14 @@ async def cluster_summaries(
                 backers,
             )
         )
-    order = {c.key: i for i, c in enumerate(settings.categories)}
+    order = {c.key: i for i, c in enumerate(plan.categories)}
     out.sort(key=lambda c: (order.get(c.category, 99), -c.people, c.cluster_id))
     return out, questions
 
 
 async def build_digest(
     tx: Transaction,
-    settings: Settings,
+    plan: Plan,
     texts: Texts,
     dialogue: Dialogue,
     now: datetime,
@@ -101,10 +101,10 @@ async def build_digest(
     since: datetime | None = None,
     final: bool = False,
 ) -> DigestData:
-    clusters, questions = await cluster_summaries(tx, settings, texts, dialogue, after_id)
+    clusters, questions = await cluster_summaries(tx, plan, texts, dialogue, after_id)
     tz = dialogue.tz
     return DigestData(
-        commune=settings.commune.name,
+        commune=plan.commune.name,
         dialogue_code=dialogue.code,
         dialogue_title=dialogue.title,
         deadline=dialogue.deadline.astimezone(tz),
@@ -118,13 +118,13 @@ async def build_digest(
 
 async def build_report(
     tx: Transaction,
-    settings: Settings,
+    plan: Plan,
     texts: Texts,
     dialogue: Dialogue,
     now: datetime,
     public: bool,
 ) -> ReportData:
-    clusters, questions = await cluster_summaries(tx, settings, texts, dialogue)
+    clusters, questions = await cluster_summaries(tx, plan, texts, dialogue)
     supports = await tx.support_counts(dialogue.id)
     records = await tx.clusters_of(dialogue.id)
     first_code: dict[int, str] = {}
@@ -134,12 +134,12 @@ async def build_report(
     rows = []
     for q in questions:
         record = records.get(q.cluster_id)
-        dept = settings.department(record.department) if record and record.department else None
+        dept = plan.department(record.department) if record and record.department else None
         rows.append(
             QuestionRow(
                 receipt_code=q.receipt_code,
                 dialogue_code=dialogue.code,
-                category_label=settings.category_label(q.category),
+                category_label=plan.category_label(q.category),
                 cluster_code=first_code[q.cluster_id],
                 text=q.text,
                 village=q.village,
@@ -152,9 +152,9 @@ async def build_report(
                 source=q.source,
             )
         )
-    rp = settings.report
+    rp = plan.report
     return ReportData(
-        commune=settings.commune.name,
+        commune=plan.commune.name,
         issuing_body=rp.issuing_body,
         parent_body=rp.parent_body or None,
         place=rp.place,

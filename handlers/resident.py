@@ -94,7 +94,7 @@ class ResidentFlows(Flows):
                 lead
                 + await self._greeting(turn)
                 + "\n\n"
-                + turn.t("consent.request", commune=turn.settings.commune.name),
+                + turn.t("consent.request", commune=turn.plan.commune.name),
                 consent_choices,
             )
         )
@@ -166,11 +166,11 @@ class ResidentFlows(Flows):
             else:
                 await self._back(turn, int(key[1:]))
         elif step == PICK_VILLAGE:
-            turn.state.data["village"] = turn.settings.commune.villages[int(key)]
+            turn.state.data["village"] = turn.plan.commune.villages[int(key)]
             await self._ask_name(turn)
         elif step == HOME_VILLAGE:
             assert turn.resident is not None
-            village = turn.settings.commune.villages[int(key)]
+            village = turn.plan.commune.villages[int(key)]
             await turn.tx.update_profile(turn.resident.id, village, turn.resident.name)
             await self.show_menu(turn, turn.t("notices.village_set", village=village))
         elif step == WRITE_NAME:
@@ -252,7 +252,7 @@ class ResidentFlows(Flows):
         if RECEIPT_RE.match(text):
             await self.lookup(turn, text)
             return
-        limits = turn.settings.limits
+        limits = turn.plan.limits
         if len(text.strip()) >= limits.question_min_chars:
             # Many people simply type their question; offer to send it rather than refuse it.
             turn.state.data = {"draft": text.strip()}
@@ -339,7 +339,7 @@ class ResidentFlows(Flows):
         if dialogue is None:
             await self.show_menu(turn)
             return
-        choices = [Choice(key, turn.settings.category_label(key)) for key in dialogue.categories]
+        choices = [Choice(key, turn.plan.category_label(key)) for key in dialogue.categories]
         turn.ask(
             PICK_CATEGORY, _lead(lead) + turn.t("send.pick_category", title=dialogue.title), choices
         )
@@ -356,7 +356,7 @@ class ResidentFlows(Flows):
         await self._ask_text(turn)
 
     async def _ask_text(self, turn: Turn, lead: str = "") -> None:
-        limits = turn.settings.limits
+        limits = turn.plan.limits
         key = "send.write_text_again" if turn.state.data.get("editing") else "send.write_text"
         turn.ask(
             WRITE_TEXT,
@@ -364,7 +364,7 @@ class ResidentFlows(Flows):
         )
 
     def _text_problem(self, turn: Turn, text: str) -> str | None:
-        limits = turn.settings.limits
+        limits = turn.plan.limits
         length = len(text)
         if length < limits.question_min_chars:
             return turn.t("send.too_short", length=length, min=limits.question_min_chars)
@@ -401,7 +401,7 @@ class ResidentFlows(Flows):
             # may still send the text as a question, flagged for the office.
             turn.ask(
                 COMPLAINT,
-                turn.t("send.complaint", reception=turn.settings.commune.citizen_reception),
+                turn.t("send.complaint", reception=turn.plan.commune.citizen_reception),
                 [
                     Choice("go", turn.t("send.complaint_go")),
                     Choice("cancel", turn.t("send.cancel")),
@@ -461,7 +461,7 @@ class ResidentFlows(Flows):
         await self.show_menu(turn, turn.t(key, code=found[0].receipt_code))
 
     async def _ask_village(self, turn: Turn, lead: str = "") -> None:
-        villages = turn.settings.commune.villages
+        villages = turn.plan.commune.villages
         if not villages:
             turn.state.data["village"] = None
             await self._ask_name(turn, lead)
@@ -476,13 +476,13 @@ class ResidentFlows(Flows):
         key = "send.write_name_proxy" if turn.state.data.get("proxy") else "send.write_name"
         turn.ask(
             WRITE_NAME,
-            _lead(lead) + turn.t(key, max=turn.settings.limits.name_max_chars),
+            _lead(lead) + turn.t(key, max=turn.plan.limits.name_max_chars),
             [Choice("skip", turn.t("send.skip_name"))],
         )
 
     async def _take_name(self, turn: Turn, raw: str) -> None:
         name = " ".join(raw.split())
-        limit = turn.settings.limits.name_max_chars
+        limit = turn.plan.limits.name_max_chars
         if len(name) < 2 or len(name) > limit or any(ch.isdigit() for ch in name):
             await self._ask_name(turn, turn.t("send.bad_name", max=limit))
             return
@@ -500,7 +500,7 @@ class ResidentFlows(Flows):
         text = turn.t(
             "send.preview",
             title=dialogue.title,
-            category=turn.settings.category_label(str(data.get("category"))),
+            category=turn.plan.category_label(str(data.get("category"))),
             text=data.get("text"),
             village=data.get("village") or turn.t("common.not_given"),
             name=data.get("name") or turn.t("common.not_given"),
@@ -513,7 +513,7 @@ class ResidentFlows(Flows):
         suggestion = self._suggestion(turn, dialogue)
         if suggestion is not None:
             # Only offered: the resident's own choice of category is never overridden.
-            label = turn.settings.category_label(suggestion)
+            label = turn.plan.category_label(suggestion)
             choices.insert(1, Choice("suggest", turn.t("send.use_suggestion", category=label)))
         turn.ask(PREVIEW, _lead(lead) + text, choices)
 
@@ -598,7 +598,7 @@ class ResidentFlows(Flows):
     # --- information -----------------------------------------------------------------------
 
     async def _greeting(self, turn: Turn) -> str:
-        commune = turn.settings.commune.name
+        commune = turn.plan.commune.name
         opened = await self._open_dialogues(turn)
         if not opened:
             return turn.t("start.greeting_none_open", commune=commune)
@@ -655,7 +655,7 @@ class ResidentFlows(Flows):
         return turn.t(
             "mine.line",
             code=q.receipt_code,
-            category=turn.settings.category_label(q.category),
+            category=turn.plan.category_label(q.category),
             date=fmt_date(q.created_at, ZoneInfo(tz_name)),
             status=turn.t(f"status.{q.status.value}"),
             text=snippet(q.text),
@@ -668,7 +668,7 @@ class ResidentFlows(Flows):
         if not questions and not backed:
             await self.show_menu(turn, turn.t("mine.none"))
             return
-        tz = turn.settings.commune.timezone
+        tz = turn.plan.commune.timezone
         parts = []
         if questions:
             shown = questions[-MAX_LISTED:]
@@ -702,9 +702,7 @@ class ResidentFlows(Flows):
         if question is None or not mine:
             await self.show_menu(turn, turn.t("lookup.not_found", code=code))
             return
-        await self.show_menu(
-            turn, self._status_line(turn, question, turn.settings.commune.timezone)
-        )
+        await self.show_menu(turn, self._status_line(turn, question, turn.plan.commune.timezone))
 
     # --- notices -------------------------------------------------------------------------
 
@@ -714,7 +712,7 @@ class ResidentFlows(Flows):
         await self.show_menu(turn, turn.t("notices.on" if on else "notices.off"))
 
     async def _ask_home_village(self, turn: Turn) -> None:
-        villages = turn.settings.commune.villages
+        villages = turn.plan.commune.villages
         if not villages:
             await self.show_menu(turn, turn.t("notices.no_villages"))
             return
@@ -729,7 +727,7 @@ class ResidentFlows(Flows):
     async def show_my_data(self, turn: Turn) -> None:
         assert turn.resident is not None
         count = len(await turn.tx.questions_of_resident(turn.resident.id))
-        tz = turn.settings.commune.tz
+        tz = turn.plan.commune.tz
         text = turn.t(
             "data.summary",
             consent_at=fmt_datetime(turn.resident.consent_at, tz),
@@ -761,7 +759,7 @@ class ResidentFlows(Flows):
             rows = [(cat, n) for code, cat, n in counts if code == d.code]
             total = sum(n for _, n in rows)
             lines = [
-                turn.t("stats.line", category=turn.settings.category_label(cat), count=n)
+                turn.t("stats.line", category=turn.plan.category_label(cat), count=n)
                 for cat, n in rows
             ]
             blocks.append(

@@ -1,0 +1,151 @@
+"""The commune's plan as the flows see it: who the commune is, who holds which role, the limits,
+departments, digest, answers, report and reminders.
+
+These are the parts of the configuration a conversation may read. Transport settings (the
+Telegram token, the Zalo token and webhook secret, the database path) stay in `bot.config`,
+which parses the TOML into these types; nothing under `handlers/` or `domain/` can reach them.
+
+Each setting's default is written here, once, as the field's default; the parser reads it from
+the field rather than repeating it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time
+from zoneinfo import ZoneInfo
+
+from domain.categories import DEFAULT_CATEGORIES
+from domain.dedupe import DEFAULT_THRESHOLD
+from domain.models import Category, DialogueSpec
+from domain.texts import load_texts
+
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+DEFAULT_RECEPTION = load_texts()("config_default.citizen_reception")
+DEFAULT_SIGNER_TITLE = load_texts()("config_default.signer_title")
+
+
+@dataclass(frozen=True)
+class CommuneSettings:
+    name: str
+    timezone: str = DEFAULT_TIMEZONE
+    villages: tuple[str, ...] = ()
+    # Where and when complaints and denunciations are received (tiếp công dân).
+    citizen_reception: str = DEFAULT_RECEPTION
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+# A person is "<channel>:<their id on it>": Telegram ids are numbers, Zalo's are strings.
+_PERSON_RE = re.compile(r"telegram:\d{1,20}|(zalo|terminal):\S{1,128}")
+
+
+def person_id(value: object) -> str | None:
+    """A person as the config or an admin names them; a bare number is a Telegram id."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return f"telegram:{value}" if value > 0 else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.isdigit():
+        text = f"telegram:{text}"
+    return text if _PERSON_RE.fullmatch(text) else None
+
+
+@dataclass(frozen=True)
+class RolesSettings:
+    """People are named "<channel>:<user id>"; plain numbers in the TOML are Telegram ids."""
+
+    admins: frozenset[str] = frozenset()
+    officials: frozenset[str] = frozenset()
+    office_chat_id: int | None = None
+    # Village heads and mass-organisation officers who type in paper forms.
+    collectors: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class LimitsSettings:
+    question_min_chars: int = 15
+    question_max_chars: int = 1500
+    name_max_chars: int = 80
+
+
+@dataclass(frozen=True)
+class Department:
+    key: str
+    name: str
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    time: time = time(7, 30)
+    send_empty: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    # "immediately": residents get an answer when it is recorded; "at_conclusion": it is held
+    # until the conference's conclusion is published.
+    notify: str = "immediately"
+    # Default answer deadline for departments: this many days after the collection deadline.
+    due_days: int = 5
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    # Days before the collection deadline to remind subscribers who have not asked yet.
+    deadline_days: tuple[int, ...] = (3, 1)
+    # Days before the meeting to send its time and place to every subscriber.
+    meeting_days: tuple[int, ...] = (7, 1)
+    # Messages per second for broadcasts on Telegram (its limit is about 30).
+    per_second: float = 28.0
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    # Empty means "derived from the commune's name" (see bot.config).
+    issuing_body: str = ""
+    parent_body: str = ""
+    place: str = ""
+    signer_title: str = DEFAULT_SIGNER_TITLE
+    signer_name: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    commune: CommuneSettings
+    roles: RolesSettings = RolesSettings()
+    limits: LimitsSettings = LimitsSettings()
+    categories: tuple[Category, ...] = DEFAULT_CATEGORIES
+    dialogues: tuple[DialogueSpec, ...] = ()
+    departments: tuple[Department, ...] = ()
+    dedupe_threshold: float = DEFAULT_THRESHOLD
+    digest: DigestSettings = DigestSettings()
+    answers: AnswerSettings = AnswerSettings()
+    report: ReportSettings = ReportSettings()
+    reminders: ReminderSettings = ReminderSettings()
+
+    def department_for(self, category: str) -> Department | None:
+        """The department that answers `category` by default."""
+        for dept in self.departments:
+            if category in dept.categories:
+                return dept
+        return None
+
+    def department(self, key: str | None) -> Department | None:
+        for dept in self.departments:
+            if dept.key == key:
+                return dept
+        return None
+
+    def category_label(self, key: str) -> str:
+        for cat in self.categories:
+            if cat.key == key:
+                return cat.label
+        return key
