@@ -15,10 +15,11 @@ from typing import Any
 from bot.outbox import Sender
 from bot.services import Services
 from domain.models import Audience, Dialogue
-from domain.timefmt import fmt_datetime
-from handlers.admin import due_dates, start_broadcast
+from domain.timefmt import fmt_datetime, fmt_day
+from domain.workdays import due_dates
+from handlers.admin import start_broadcast
+from handlers.common import snippet
 from handlers.reporting import default_due
-from handlers.resident import snippet
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ async def remind_office(services: Services, sender: Sender, chat: str, now: date
                         "remind.overdue_line",
                         code=first.receipt_code,
                         department=dept.name if dept else record.department,
-                        due=due.strftime("%d/%m/%Y"),
+                        due=fmt_day(due),
                         text=snippet(first.text, 80),
                     )
                 )
@@ -133,11 +134,10 @@ async def remind_office(services: Services, sender: Sender, chat: str, now: date
 def _conclusion_note(services: Services, d: Dialogue, published: bool, today: date) -> list[str]:
     if published or d.meeting_at is None or d.meeting_at.astimezone(d.tz).date() >= today:
         return []
-    due_text, _ = due_dates(d, None)
-    due = datetime.strptime(due_text, "%d/%m/%Y").date()
-    if (due - today).days > 3:
+    due = due_dates(d, None).conclusion
+    if due is None or (due - today).days > 3:
         return []
-    return [services.texts("remind.conclusion_due", title=d.title, due=due_text, code=d.code)]
+    return [services.texts("remind.conclusion_due", title=d.title, due=fmt_day(due), code=d.code)]
 
 
 class BroadcastProgress:

@@ -19,8 +19,9 @@ from bot.services import open_services
 from domain.categories import DEFAULT_CATEGORIES
 from domain.models import DialogueSpec
 from domain.texts import load_texts
-from domain.timefmt import fmt_datetime
-from handlers.admin import due_dates, parse_local
+from domain.timefmt import fmt_datetime, fmt_day
+from domain.workdays import due_dates
+from handlers.common import parse_local
 
 EXIT_USAGE = 2
 
@@ -101,8 +102,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                             state=texts(f"dialogue_cli.{state}"),
                             deadline=fmt_datetime(d.deadline, d.tz),
                             meeting=meeting,
-                            due=due or "-",
-                            answers=answers or "-",
+                            due=fmt_day(due) if due else "-",
+                            answers=fmt_day(answers) if answers else "-",
                             title=d.title,
                         )
                     )

@@ -34,6 +34,7 @@ from domain.dedupe import looks_like_complaint, suggest_category
 from domain.models import Dialogue, NewQuestion, Question
 from domain.normalize import fold
 from domain.texts import Texts, load_texts
+from domain.timefmt import fmt_day
 from handlers.duplicates import DuplicateFinder
 
 EXIT_OK = 0
@@ -526,7 +527,7 @@ def check_rows(
             continue
         # Late forms are fine (they arrive after the deadline); forms from the future are not.
         if received > today:
-            reject("future_date", date=received.strftime("%d/%m/%Y"))
+            reject("future_date", date=fmt_day(received))
             continue
 
         written_village = _cell_text(raw.cells.get(VILLAGE))

@@ -6,10 +6,13 @@ complex) and department answers 7 working days after the conclusion.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
 import holidays
+
+from domain.models import Dialogue
 
 CONCLUSION_DAYS = 10
 CONCLUSION_DAYS_COMPLEX = 15
@@ -44,3 +47,21 @@ def conclusion_due(meeting: date, complex_matters: bool = False) -> date:
 
 def answers_due(conclusion: date) -> date:
     return add_working_days(conclusion, ANSWER_DAYS)
+
+
+class DueDates(NamedTuple):
+    """What a dialogue owes after its meeting; None while the meeting date is not set."""
+
+    conclusion: date | None
+    answers: date | None
+
+
+def due_dates(dialogue: Dialogue, published: datetime | None) -> DueDates:
+    """The conclusion's due date, and the departments' answers due after it is published (or,
+    before that, after the date it is due)."""
+    if dialogue.meeting_at is None:
+        return DueDates(None, None)
+    meeting = dialogue.meeting_at.astimezone(dialogue.tz).date()
+    conclusion = conclusion_due(meeting, dialogue.complex)
+    base = published.astimezone(dialogue.tz).date() if published else conclusion
+    return DueDates(conclusion, answers_due(base))

@@ -5,17 +5,15 @@ Every command and step checks the admin role again on each inbound message.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from datetime import datetime, time
+from datetime import datetime
 
-from domain.models import Audience, DeliveryStatus, Dialogue
-from domain.timefmt import fmt_datetime
-from domain.workdays import answers_due, conclusion_due
+from domain.models import Audience, DeliveryStatus
+from domain.timefmt import fmt_datetime, fmt_day
+from domain.workdays import due_dates
+from handlers.common import DATETIME_RE, parse_local, snippet
 from handlers.engine import Turn
 from handlers.io import Choice
-from handlers.office import parse_date
-from handlers.resident import snippet
 from storage.base import Transaction
 
 COMMANDS = frozenset(
@@ -35,34 +33,6 @@ CONFIRM_CLOSE = "admin_confirm_close"
 
 NOTICE_MAX_CHARS = 1800  # fits one Zalo message (2000) with the header
 CONCLUSION_MAX_CHARS = 3000
-DATETIME_RE = re.compile(r"^\s*(\d{1,2}/\d{1,2}/\d{4})(?:\s+(\d{1,2})[:h](\d{2}))?\s*$")
-
-
-def parse_local(text: str, tz: object, default: time = time(17, 0)) -> datetime | None:
-    """'15/06/2027 17:00' (or without the time: 17:00) in the dialogue's time zone."""
-    found = DATETIME_RE.match(text)
-    if found is None:
-        return None
-    day = parse_date(found.group(1))
-    if day is None:
-        return None
-    at = default
-    if found.group(2) is not None:
-        hour, minute = int(found.group(2)), int(found.group(3))
-        if hour > 23 or minute > 59:
-            return None
-        at = time(hour, minute)
-    return datetime.combine(day, at, tzinfo=tz)  # type: ignore[arg-type]
-
-
-def due_dates(dialogue: Dialogue, published: datetime | None) -> tuple[str, str]:
-    """Conclusion due and department answers due, as dd/mm/yyyy ("" when not yet known)."""
-    if dialogue.meeting_at is None:
-        return "", ""
-    meeting = dialogue.meeting_at.astimezone(dialogue.tz).date()
-    conclusion = conclusion_due(meeting, dialogue.complex)
-    base = published.astimezone(dialogue.tz).date() if published else conclusion
-    return conclusion.strftime("%d/%m/%Y"), answers_due(base).strftime("%d/%m/%Y")
 
 
 class AdminFlows:
@@ -116,8 +86,8 @@ class AdminFlows:
                     if d.meeting_at
                     else (d.meeting_note or turn.t("about.meeting_tba")),
                     location=d.location or turn.t("about.location_tba"),
-                    conclusion_due=due or turn.t("admin.after_meeting"),
-                    answers_due=answers or turn.t("admin.after_meeting"),
+                    conclusion_due=fmt_day(due) if due else turn.t("admin.after_meeting"),
+                    answers_due=fmt_day(answers) if answers else turn.t("admin.after_meeting"),
                     complex=turn.t("admin.complex" if d.complex else "admin.simple"),
                     published=fmt_datetime(published, d.tz)
                     if published
@@ -333,7 +303,7 @@ class AdminFlows:
                     "conclusion.pending",
                     code=code,
                     text=snippet(text, 120),
-                    due=answers or turn.t("admin.after_meeting"),
+                    due=fmt_day(answers) if answers else turn.t("admin.after_meeting"),
                 )
             if line not in people[(channel, chat)]:
                 people[(channel, chat)].append(line)

@@ -9,16 +9,16 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 
 from domain.models import DeliveryStatus, Dialogue, Question
 from domain.reports.data import ReportData
 from domain.reports.digest import format_digest, format_empty_digest
-from domain.timefmt import fmt_datetime
+from domain.timefmt import fmt_datetime, fmt_day
+from handlers.common import parse_code, parse_date, snippet
 from handlers.engine import Turn
 from handlers.io import Attachment, Choice, Reply
 from handlers.reporting import build_digest, build_report, default_due
-from handlers.resident import RECEIPT_RE, snippet
 
 OFFICIAL_COMMANDS = frozenset(
     {
@@ -48,24 +48,6 @@ CONFIRM_SPLIT = "office_confirm_split"
 
 ANSWER_MAX_CHARS = 3000
 AUDIT_SHOWN = 20
-DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-
-
-def parse_code(text: str) -> str | None:
-    found = RECEIPT_RE.match(text)
-    if found is None:
-        return None
-    return f"{found.group(1).upper()}-{int(found.group(2)):04d}"
-
-
-def parse_date(text: str) -> date | None:
-    found = DATE_RE.match(text.strip())
-    if found is None:
-        return None
-    try:
-        return date(int(found.group(3)), int(found.group(2)), int(found.group(1)))
-    except ValueError:
-        return None
 
 
 def _person(argument: str) -> str | None:
@@ -268,7 +250,7 @@ class OfficeFlows:
             turn.now,
             turn.inbound.person,
             "assign",
-            f"{question.receipt_code} → {name}, hạn {fmt_date_plain(due)}",
+            f"{question.receipt_code} → {name}, hạn {fmt_day(due)}",
         )
         await self.done(
             turn,
@@ -276,7 +258,7 @@ class OfficeFlows:
                 "office.assigned",
                 code=question.receipt_code,
                 department=name,
-                due=fmt_date_plain(due),
+                due=fmt_day(due),
             ),
         )
 
@@ -292,8 +274,8 @@ class OfficeFlows:
             await self.done(turn, turn.t("office.unknown_code", code=code))
             return
         await turn.tx.set_due(question.cluster_id, due, turn.now)
-        await turn.tx.audit(turn.now, turn.inbound.person, "due", f"{code}: {fmt_date_plain(due)}")
-        await self.done(turn, turn.t("office.due_set", code=code, due=fmt_date_plain(due)))
+        await turn.tx.audit(turn.now, turn.inbound.person, "due", f"{code}: {fmt_day(due)}")
+        await self.done(turn, turn.t("office.due_set", code=code, due=fmt_day(due)))
 
     # --- answers and forwarding --------------------------------------------------------
 
@@ -556,10 +538,6 @@ class OfficeFlows:
             await self.done(
                 turn, turn.t("office.revoked" if removed else "office.not_staff", person=person)
             )
-
-
-def fmt_date_plain(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
 
 
 async def report_reply(turn: Turn, data: ReportData, dialogue: Dialogue) -> Reply:

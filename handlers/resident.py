@@ -7,7 +7,6 @@ confirm_forget.
 
 from __future__ import annotations
 
-import re
 from zoneinfo import ZoneInfo
 
 from domain.categories import OTHER
@@ -15,6 +14,7 @@ from domain.dedupe import looks_like_complaint, suggest_category
 from domain.models import Consent, Dialogue, NewQuestion, Question
 from domain.normalize import fold
 from domain.timefmt import fmt_date, fmt_datetime
+from handlers.common import RECEIPT_RE, parse_code, snippet
 from handlers.engine import Flows, Turn, match_choice, parse_command
 from handlers.io import Choice, Kind, Reply
 
@@ -39,19 +39,11 @@ STOP_WORDS = frozenset(
 )
 SIMILAR_SHOWN = 3
 
-RECEIPT_RE = re.compile(r"^\s*([A-Za-z0-9]{2,10})\s*-\s*(\d{1,6})\s*$")
-
 # Commands that work before the data notice is agreed to: staff tools, which store nothing.
 NO_CONSENT_COMMANDS = frozenset({"thongke", "nhapphieu"})
 HELP_COMMANDS = frozenset({"help", "trogiup"})
 
 MAX_LISTED = 20
-SNIPPET_CHARS = 90
-
-
-def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 class ResidentFlows(Flows):
@@ -684,11 +676,10 @@ class ResidentFlows(Flows):
         await self.show_menu(turn, "\n\n".join(parts))
 
     async def lookup(self, turn: Turn, argument: str) -> None:
-        found = RECEIPT_RE.match(argument)
-        if found is None:
+        code = parse_code(argument)
+        if code is None:
             await self.show_menu(turn, turn.t("lookup.usage"))
             return
-        code = f"{found.group(1).upper()}-{int(found.group(2)):04d}"
         question = await turn.tx.question_by_code(code)
         mine = (
             question is not None

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from domain.reports.data import DigestData, ReportData
 from domain.reports.digest import group_by_category
 from domain.texts import Texts
+from domain.timefmt import fmt_day
 
 # Ships with matplotlib and covers every precomposed Vietnamese letter, so the chart renders the
 # same on a bare server as on a desktop; named per text so global rcParams stay untouched.
@@ -91,7 +92,7 @@ def render_chart(data: DigestData | ReportData, texts: Texts) -> bytes:
     moment = texts(
         "chart.moment",
         time=f"{data.generated_at:%H:%M}",
-        date=f"{data.generated_at:%d/%m/%Y}",
+        date=fmt_day(data.generated_at),
     )
     subtitle = texts("chart.subtitle", moment=moment)
     fig.suptitle(

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from domain.reports.data import ClusterSummary, DigestData
 from domain.texts import Texts
+from domain.timefmt import fmt_day
 
 TELEGRAM_LIMIT = 4096
 # Below this a header plus one shortened item no longer fits; such a limit is a caller's bug.
@@ -116,7 +117,7 @@ def join_limited(
 
 def _moment(moment: datetime, texts: Texts) -> str:
     # The data is already in the commune's local time; converting again would shift it.
-    return texts("digest.moment", time=f"{moment:%H:%M}", date=f"{moment:%d/%m/%Y}")
+    return texts("digest.moment", time=f"{moment:%H:%M}", date=fmt_day(moment))
 
 
 def _header(data: DigestData, texts: Texts) -> str:
@@ -147,7 +148,7 @@ def _status_line(cluster: ClusterSummary, texts: Texts) -> str:
         return texts(
             "digest.department_due",
             department=cluster.department,
-            due=f"{cluster.answer_due:%d/%m/%Y}",
+            due=fmt_day(cluster.answer_due),
             status=cluster.status_label,
         )
     if cluster.department:

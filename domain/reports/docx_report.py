@@ -27,6 +27,7 @@ from docx.text.paragraph import Paragraph
 from domain.reports.data import ClusterSummary, QuestionRow, ReportData
 from domain.reports.digest import CategoryTotal, group_by_category, join_limited
 from domain.texts import Texts
+from domain.timefmt import fmt_day
 
 FONT = "Times New Roman"
 BODY_PT = 13
@@ -287,7 +288,7 @@ def _moment(moment: datetime, texts: Texts) -> str:
         "report.moment",
         hour=f"{moment:%H}",
         minute=f"{moment:%M}",
-        date=f"{moment:%d/%m/%Y}",
+        date=fmt_day(moment),
     )
 
 
@@ -386,7 +387,7 @@ def _cluster(doc: DocxDocument, number: str, cluster: ClusterSummary, texts: Tex
     codes = join_limited(cluster.receipt_codes, _CODES_SHOWN, texts, "report.more_codes", "codes")
     lines.append(texts("report.receipt_codes", codes=codes))
     if cluster.department and cluster.answer_due:
-        due = f"{cluster.answer_due:%d/%m/%Y}"
+        due = fmt_day(cluster.answer_due)
         lines.append(texts("report.department_due", department=cluster.department, due=due))
     elif cluster.department:
         lines.append(texts("report.department", department=cluster.department))
@@ -554,7 +555,7 @@ def _annex_values(index: int, row: QuestionRow, texts: Texts) -> list[str]:
         row.village or "",
         row.category_label,
         row.text.strip(),
-        f"{row.created_at:%d/%m/%Y}",
+        fmt_day(row.created_at),
     ]
 
 
