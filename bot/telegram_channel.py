@@ -31,58 +31,14 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.outbox import Blocked, RetryLater, Transient
 from bot.services import Services
 from bot.textsplit import split_text
+from domain.plan import Role
 from domain.texts import Texts
+from handlers import commands
 from handlers.io import Inbound, Kind, Outcome, Reply
 
 CHANNEL = "telegram"
 MESSAGE_LIMIT = 4096
 log = logging.getLogger(__name__)
-
-RESIDENT_COMMANDS = (
-    "start",
-    "gui",
-    "cuatoi",
-    "tracuu",
-    "hoinghi",
-    "thon",
-    "tatthongbao",
-    "batthongbao",
-    "dulieu",
-    "huy",
-    "help",
-)
-OFFICIAL_COMMANDS = (
-    *RESIDENT_COMMANDS,
-    "thongke",
-    "tonghop",
-    "baocao",
-    "phancong",
-    "hanxuly",
-    "traloi",
-    "chuyen",
-    "gop",
-    "tach",
-    "nhatky",
-    "dshoinghi",
-)
-COLLECTOR_COMMANDS = (*RESIDENT_COMMANDS, "nhapphieu")
-ADMIN_COMMANDS = (
-    *OFFICIAL_COMMANDS,
-    "thongbao",
-    "ketluan",
-    "hannhan",
-    "lichhop",
-    "diadiem",
-    "donghoinghi",
-    "phuctap",
-    "themcanbo",
-    "themquantri",
-    "xoacanbo",
-    "canbo",
-    "office",
-)
-# What the bot answers in a group chat: the office's tools, nothing of the resident flow.
-GROUP_COMMANDS = frozenset(ADMIN_COMMANDS) - frozenset(RESIDENT_COMMANDS) | {"digest", "report"}
 
 
 def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
@@ -118,7 +74,7 @@ def to_inbound(update: Update) -> Inbound | None:
     }
     if msg.chat.type != "private":
         command = (msg.text or "").strip().split(" ")[0].split("@")[0].lstrip("/").lower()
-        if not (msg.text or "").startswith("/") or command not in GROUP_COMMANDS:
+        if not (msg.text or "").startswith("/") or command not in commands.GROUP_COMMANDS:
             return None
     if msg.text is not None:
         return Inbound(kind=Kind.TEXT, text=msg.text, **base)
@@ -235,27 +191,23 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def register_commands(bot: Any, services: Services) -> None:
-    """The menu shows each person what they may do: residents by default, staff in their chat."""
+    """The menu shows each person what they may do: residents by default, staff in their chat
+    (both from the command registry, handlers/commands.py)."""
     texts = services.texts
 
-    def commands(names: tuple[str, ...]) -> list[BotCommand]:
-        return [BotCommand(name, texts(f"commands.{name}")) for name in names]
+    def menu(role: Role | None) -> list[BotCommand]:
+        return [BotCommand(c.name, texts(f"commands.{c.name}")) for c in commands.menu_for(role)]
 
-    await bot.set_my_commands(commands(RESIDENT_COMMANDS), scope=BotCommandScopeDefault())
+    await bot.set_my_commands(menu(None), scope=BotCommandScopeDefault())
     roles = services.settings.roles
-    staff: dict[int, tuple[str, ...]] = {}
-    for person in roles.collectors:
-        if person.startswith(f"{CHANNEL}:"):
-            staff[int(person.split(":", 1)[1])] = COLLECTOR_COMMANDS
-    for person in roles.officials:
-        if person.startswith(f"{CHANNEL}:"):
-            staff[int(person.split(":", 1)[1])] = OFFICIAL_COMMANDS
-    for person in roles.admins:
-        if person.startswith(f"{CHANNEL}:"):
-            staff[int(person.split(":", 1)[1])] = ADMIN_COMMANDS
-    for user_id, names in sorted(staff.items()):
+    staff = sorted(
+        (int(person.split(":", 1)[1]), role)
+        for person in roles.people()
+        if person.startswith(f"{CHANNEL}:") and (role := roles.role_of(person)) is not None
+    )
+    for user_id, role in staff:
         try:
-            await bot.set_my_commands(commands(names), scope=BotCommandScopeChat(user_id))
+            await bot.set_my_commands(menu(role), scope=BotCommandScopeChat(user_id))
         except BadRequest:
             # Telegram knows no private chat until the person has opened the bot once.
             log.warning("commands for %s not set: chat not found yet", user_id)

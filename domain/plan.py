@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import time
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from domain.categories import DEFAULT_CATEGORIES
@@ -57,6 +58,24 @@ def person_id(value: object) -> str | None:
     return text if _PERSON_RE.fullmatch(text) else None
 
 
+class Role(StrEnum):
+    """Who may do what. Each role may do all that the ones before it may; the values are
+    those the store keeps for roles granted in the chat."""
+
+    RESIDENT = "resident"
+    COLLECTOR = "collector"  # types in paper forms
+    OFFICIAL = "official"  # the office's tools
+    ADMIN = "admin"  # dialogues, notices, the conclusion, staff
+
+
+_RANK = {role: rank for rank, role in enumerate(Role)}
+
+
+def may(held: Role | None, needed: Role) -> bool:
+    """Whether someone holding `held` (None: a resident) may do what needs `needed`."""
+    return _RANK[held or Role.RESIDENT] >= _RANK[needed]
+
+
 @dataclass(frozen=True)
 class RolesSettings:
     """People are named "<channel>:<user id>"; plain numbers in the TOML are Telegram ids."""
@@ -66,6 +85,17 @@ class RolesSettings:
     office_chat_id: int | None = None
     # Village heads and mass-organisation officers who type in paper forms.
     collectors: frozenset[str] = frozenset()
+
+    def role_of(self, person: str) -> Role | None:
+        """The highest role the config gives `person` (roles granted in the chat aside)."""
+        if person in self.admins:
+            return Role.ADMIN
+        if person in self.officials:
+            return Role.OFFICIAL
+        return Role.COLLECTOR if person in self.collectors else None
+
+    def people(self) -> frozenset[str]:
+        return self.admins | self.officials | self.collectors
 
 
 @dataclass(frozen=True)

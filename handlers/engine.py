@@ -8,22 +8,45 @@ after the commit: a receipt code is never sent for a question that is not on dis
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol, Self, TypeVar
 
 from domain.models import Consent, ConversationState, Resident
 from domain.normalize import fold
-from domain.plan import Plan
+from domain.plan import Plan, Role, may
 from domain.texts import Texts
 from handlers.duplicates import DuplicateFinder
 from handlers.io import Choice, Inbound, Kind, Outcome, Reply, decode_payload
+from handlers.steps import HOME, Step
 from storage.base import Store, Transaction
 
 Clock = Callable[[], datetime]
 
 # How long an update key is remembered; channels stop redelivering long before that.
 PROCESSED_RETENTION = timedelta(days=7)
+
+
+class Draft(Protocol):
+    """A flow's work in progress, kept in the chat's stored state between messages."""
+
+    @classmethod
+    def load(cls, data: Mapping[str, object]) -> Self:
+        """From the stored JSON; a value of the wrong type (an older version's) reads as unset."""
+        ...
+
+    def dump(self) -> dict[str, object]: ...
+
+
+D = TypeVar("D", bound=Draft)
+
+# The staff role a refusal names, as the catalog words it.
+_REFUSAL = {
+    Role.COLLECTOR: "roles.collectors_only",
+    Role.OFFICIAL: "roles.officials_only",
+    Role.ADMIN: "roles.admins_only",
+}
 
 
 @dataclass
@@ -37,7 +60,7 @@ class Turn:
     now: datetime
     state: ConversationState
     resident: Resident | None
-    role: str | None = None  # "official" / "admin", read from config and store on every turn
+    role: Role | None = None  # read from the config and the store on every turn
     finder: DuplicateFinder = field(default_factory=DuplicateFinder)
     replies: list[Reply] = field(default_factory=list)
     toast: str | None = None
@@ -45,28 +68,79 @@ class Turn:
     wake_outbox: bool = False
     # Slow work (charts, documents) that must not hold the write lock: run after the commit.
     deferred: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    _draft: Draft | None = field(default=None, repr=False)
 
     def say(self, text: str) -> None:
         self.replies.append(Reply(text))
 
-    def ask(self, step: str, text: str, choices: Sequence[Choice] = ()) -> None:
+    def ask(self, step: Step, text: str, choices: Sequence[Choice] = ()) -> None:
         """Move to `step` and ask; a new nonce makes buttons of earlier prompts stale."""
+        self._prompt(step, text, choices)
+
+    def reask(self, text: str) -> None:
+        """Ask the current step again with `text`, offering the same choices as before."""
+        self._prompt(self.state.step, text, [Choice(k, label) for k, label in self.state.choices])
+
+    def _prompt(self, step: str, text: str, choices: Sequence[Choice]) -> None:
         self.state.step = step
         self.state.nonce += 1
         self.state.choices = [(c.key, c.label) for c in choices]
         self.replies.append(Reply(text, tuple(choices), self.state.nonce))
 
-    @property
-    def is_official(self) -> bool:
-        return self.role in ("official", "admin")
+    def reset(self) -> None:
+        """Back to the menu: no task under way, nothing drafted, no buttons."""
+        self.state.step = HOME
+        self.state.choices = []
+        self.state.data = {}
+        self._draft = None
+
+    def finish(self, text: str) -> None:
+        """The end of a staff task: back to the menu, saying `text`."""
+        self.reset()
+        self.say(text)
+
+    async def refuse(self, needed: Role) -> None:
+        """Say that the step or command needs `needed`, and go back to the menu."""
+        self.reset()
+        if self.role is None and not self.consented:
+            # Nothing may stay stored for someone who is neither staff nor a consenting
+            # resident, such as their place in a staff flow from before a role was revoked.
+            await self.tx.clear_conversation(self.inbound.channel, self.inbound.chat_id)
+        self.say(self.t(_REFUSAL[needed]))
+
+    def draft(self, kind: type[D]) -> D:
+        """This chat's draft, read from the stored state on first use; saved with the state.
+
+        One flow answers a turn, so only one kind of draft is in use: asking for another kind
+        reads it afresh from the stored state."""
+        if not isinstance(self._draft, kind):
+            self._draft = kind.load(self.state.data)
+        return self._draft
+
+    def start_draft(self, draft: D) -> D:
+        """Replace whatever was drafted with `draft`."""
+        self._draft = draft
+        return draft
+
+    def keep_draft(self) -> None:
+        """Write the draft into the state that the engine stores."""
+        if self._draft is not None:
+            self.state.data = self._draft.dump()
+
+    def after_commit(self, job: Callable[[], object]) -> None:
+        """Run `job` once this turn's transaction has committed, never after a rollback."""
+
+        async def run() -> None:
+            job()
+
+        self.deferred.append(run)
+
+    def may(self, needed: Role) -> bool:
+        return may(self.role, needed)
 
     @property
-    def can_enter_paper(self) -> bool:
-        return self.role in ("official", "admin", "collector")
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
+    def consented(self) -> bool:
+        return self.resident is not None and self.resident.consent is Consent.GRANTED
 
 
 def match_choice(text: str, choices: Sequence[tuple[str, str]]) -> str | None:
@@ -94,8 +168,25 @@ def parse_command(text: str) -> tuple[str, str] | None:
     return found.group(1).lower(), (found.group(2) or "").strip()
 
 
+# A handler: (turn, the lead to ask with | the choice's key | the typed text | what followed
+# the command | the file's name).
+Handler = Callable[[Turn, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class On:
+    """What one step does: how it is asked again (with a lead saying what went wrong), and what
+    a choice, a typed text or a file does there. A flow's table from step to `On` is its state
+    machine; what a step leaves out gets the flow's default answer."""
+
+    ask: Handler | None = None
+    choice: Handler | None = None
+    text: Handler | None = None
+    file: Handler | None = None
+
+
 class Flows:
-    """The interface the engine drives; `handlers.resident.ResidentFlows` implements it."""
+    """The interface the engine drives; `handlers.router.Router` implements it."""
 
     async def on_unconsented(self, turn: Turn) -> None:
         raise NotImplementedError
@@ -158,25 +249,21 @@ class Engine:
             role = self.role_from(inbound.person, granted)
             turn = Turn(tx, inbound, self.plan, self.texts, now, state, resident, role, self.finder)
             await self._dispatch(turn)
-            consented = turn.resident is not None and turn.resident.consent is Consent.GRANTED
+            turn.keep_draft()
             # Before consent nothing about a resident's chat is stored but the refusal itself;
             # staff need their place in office flows kept whether or not they consented.
-            if turn.persist and (consented or turn.role is not None):
+            if turn.persist and (turn.consented or turn.role is not None):
                 await tx.save_conversation(turn.state, now)
         for job in turn.deferred:
             await job()
         return Outcome(turn.replies, turn.toast, turn.wake_outbox)
 
-    def role_from(self, person: str, granted: str | None) -> str | None:
+    def role_from(self, person: str, granted: str | None) -> Role | None:
         """The role from the config, or granted in the chat (read from the store this turn)."""
-        roles = self.plan.roles
-        if person in roles.admins:
-            return "admin"
-        if granted is not None:
-            return granted
-        if person in roles.officials:
-            return "official"
-        return "collector" if person in roles.collectors else None
+        configured = self.plan.roles.role_of(person)
+        if configured is Role.ADMIN or granted is None:
+            return configured
+        return Role(granted)
 
     async def _dispatch(self, turn: Turn) -> None:
         inbound, flows = turn.inbound, self.flows
@@ -186,9 +273,8 @@ class Engine:
         elif inbound.kind is Kind.TEXT:
             command = parse_command(inbound.text)
 
-        consented = turn.resident is not None and turn.resident.consent is Consent.GRANTED
         exempt = command is not None and not flows.needs_consent(command[0])
-        if not consented and not exempt and not flows.bypass_consent(turn):
+        if not turn.consented and not exempt and not flows.bypass_consent(turn):
             await flows.on_unconsented(turn)
             return
 

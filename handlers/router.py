@@ -1,14 +1,17 @@
-"""One Flows object for the engine: office commands and office_* steps go to the office flows,
-everything else to the resident's conversation."""
+"""One Flows object for the engine. A command goes to the flow the command registry names for
+it (handlers/commands.py), once its role is checked; a choice, a text or a file goes to the
+flow whose step the chat is at (handlers/steps.py)."""
 
 from __future__ import annotations
 
-from handlers import admin, office
+from domain.plan import Role
+from handlers import commands
 from handlers.admin import AdminFlows
 from handlers.engine import Flows, Turn
-from handlers.io import Choice
 from handlers.office import OfficeFlows
 from handlers.resident import ResidentFlows
+from handlers.resident.draft import Draft
+from handlers.steps import Flow, flow_of
 
 
 class Router(Flows):
@@ -16,57 +19,51 @@ class Router(Flows):
         self.resident = ResidentFlows()
         self.office = OfficeFlows()
         self.admin = AdminFlows()
+        self.flows: dict[Flow, ResidentFlows | OfficeFlows | AdminFlows] = {
+            Flow.RESIDENT: self.resident,
+            Flow.OFFICE: self.office,
+            Flow.ADMIN: self.admin,
+        }
 
-    def _in_office(self, turn: Turn) -> bool:
-        return turn.state.step.startswith(("office_", "admin_"))
+    def _at_staff_step(self, turn: Turn) -> bool:
+        return flow_of(turn.state.step) is not Flow.RESIDENT
 
     def needs_consent(self, command: str) -> bool:
-        staff = office.COMMANDS | admin.COMMANDS
-        return command not in staff and self.resident.needs_consent(command)
+        return commands.needs_consent(command)
 
     def bypass_consent(self, turn: Turn) -> bool:
         # Staff answer office prompts whether or not they agreed to the residents' data notice;
         # someone whose role was revoked mid-flow is refused there, by the office flows.
-        proxy = bool(turn.state.data.get("proxy")) and turn.can_enter_paper
-        return self._in_office(turn) or proxy
+        paper_form = Draft.load(turn.state.data).proxy and turn.may(Role.COLLECTOR)
+        return self._at_staff_step(turn) or paper_form
 
     async def on_unconsented(self, turn: Turn) -> None:
         await self.resident.on_unconsented(turn)
 
     async def on_command(self, turn: Turn, command: str, argument: str) -> None:
-        if command in office.COMMANDS:
-            await self.office.on_command(turn, command, argument)
-        elif command in admin.COMMANDS:
-            await self.admin.on_command(turn, command, argument)
+        found = commands.find(command)
+        if found is None:
+            await self.resident.on_unknown_command(turn, command)
+        elif not turn.may(found.role):
+            await turn.refuse(found.role)
         else:
-            await self.resident.on_command(turn, command, argument)
+            await self.flows[found.flow].on_command(turn, found.name, argument)
 
     async def on_choice(self, turn: Turn, key: str) -> None:
-        if turn.state.step.startswith("admin_"):
-            await self.admin.on_choice(turn, key)
-        elif self._in_office(turn):
-            await self.office.on_choice(turn, key)
-        else:
-            await self.resident.on_choice(turn, key)
+        await self.flows[flow_of(turn.state.step)].on_choice(turn, key)
 
     async def on_text(self, turn: Turn, text: str) -> None:
-        if turn.state.step.startswith("admin_"):
-            await self.admin.on_text(turn, text)
-        elif self._in_office(turn):
-            await self.office.on_text(turn, text)
-        else:
-            await self.resident.on_text(turn, text)
+        await self.flows[flow_of(turn.state.step)].on_text(turn, text)
 
     async def on_unsupported(self, turn: Turn) -> None:
-        if self._in_office(turn):
+        if self._at_staff_step(turn):
             # Say so, and keep the step's choices in front of them.
-            choices = [Choice(key, label) for key, label in turn.state.choices]
-            turn.ask(turn.state.step, turn.t("input.unsupported"), choices)
+            turn.reask(turn.t("input.unsupported"))
         else:
             await self.resident.on_unsupported(turn)
 
     async def on_file(self, turn: Turn) -> None:
-        if turn.state.step.startswith("admin_"):
+        if flow_of(turn.state.step) is Flow.ADMIN:
             await self.admin.on_file(turn)
         else:
             await self.on_unsupported(turn)
