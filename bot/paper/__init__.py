@@ -1,0 +1,1 @@
+"""Paper forms: the template, reading typed-up files, checking rows, importing them."""

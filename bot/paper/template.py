@@ -1,0 +1,131 @@
+"""`python -m bot template`: the workbook the office types paper forms into."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from bot.paper.forms import DATE_FORMAT, EARLIEST, FIELDS, HEADER_KEYS, TEMPLATE_ROWS
+from domain.plan import Plan
+from domain.texts import Texts
+
+
+def write_template(settings: Plan, out: Path, today: date, texts: Texts) -> None:
+    """Write the typing template: the form sheet, its hidden lists, and the instructions."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    villages = settings.commune.villages
+    labels = [c.label for c in settings.categories]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = texts("paper.sheet_forms")
+    ws.append([texts(HEADER_KEYS[f]) for f in FIELDS])
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDE6F0")
+    for cell in ws[1]:
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.freeze_panes = "A2"
+    ws.row_dimensions[1].height = 32
+    widths = {"A": 10, "B": 16, "C": 24, "D": 26, "E": 24, "F": 90}
+    for letter, width in widths.items():
+        ws.column_dimensions[letter].width = width
+    # Column styles apply to the cells people type later, so dates show as dd/mm/yyyy and long
+    # texts wrap without anyone formatting them.
+    ws.column_dimensions["B"].number_format = DATE_FORMAT
+    ws.column_dimensions["F"].alignment = Alignment(wrap_text=True, vertical="top")
+
+    example_category = next(
+        (c.label for c in settings.categories if c.key == "infrastructure"), labels[0]
+    )
+    ws.append(
+        [
+            texts("paper.example_form"),
+            datetime.combine(today, time()),
+            villages[0] if villages else "",
+            texts("paper.example_name"),
+            example_category,
+            texts("paper.example_text"),
+        ]
+    )
+    grey = Font(italic=True, color="808080")
+    for cell in ws[2]:
+        cell.font = grey
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws["B2"].number_format = DATE_FORMAT
+
+    # Lists live on a hidden sheet: an inline list is limited to 255 characters and breaks on
+    # a comma inside a name.
+    lists = wb.create_sheet(texts("paper.sheet_lists"))
+    lists.append([texts("paper.col_village"), texts("paper.col_category")])
+    for i in range(max(len(villages), len(labels))):
+        lists.append(
+            [villages[i] if i < len(villages) else None, labels[i] if i < len(labels) else None]
+        )
+    lists.sheet_state = "hidden"
+    quoted = "'" + lists.title.replace("'", "''") + "'"
+    last = TEMPLATE_ROWS + 1
+
+    def validation(**kwargs: Any) -> Any:
+        dv = DataValidation(
+            allow_blank=True, showErrorMessage=True, showInputMessage=True, **kwargs
+        )
+        ws.add_data_validation(dv)
+        return dv
+
+    if villages:
+        dv = validation(
+            type="list",
+            formula1=f"{quoted}!$A$2:$A${len(villages) + 1}",
+            promptTitle=texts("paper.valid_village_title"),
+            prompt=texts("paper.valid_village_prompt"),
+            errorTitle=texts("paper.valid_village_title"),
+            error=texts("paper.valid_village_error"),
+        )
+        dv.add(f"C2:C{last}")
+    dv = validation(
+        type="list",
+        formula1=f"{quoted}!$B$2:$B${len(labels) + 1}",
+        promptTitle=texts("paper.valid_category_title"),
+        prompt=texts("paper.valid_category_prompt"),
+        errorTitle=texts("paper.valid_category_title"),
+        error=texts("paper.valid_category_error"),
+    )
+    dv.add(f"E2:E{last}")
+    # A warning, not a stop: on a computer set to US dates Excel reads "20/11/2026" as text,
+    # and the import reads such text anyway.
+    dv = validation(
+        type="date",
+        operator="between",
+        formula1=f"DATE({EARLIEST.year},{EARLIEST.month},{EARLIEST.day})",
+        formula2="TODAY()",
+        errorStyle="warning",
+        promptTitle=texts("paper.valid_date_title"),
+        prompt=texts("paper.valid_date_prompt"),
+        errorTitle=texts("paper.valid_date_title"),
+        error=texts("paper.valid_date_error"),
+    )
+    dv.add(f"B2:B{last}")
+
+    guide = wb.create_sheet(texts("paper.sheet_guide"), 1)
+    guide.column_dimensions["A"].width = 120
+    guide.append([texts("paper.guide_title")])
+    guide["A1"].font = Font(bold=True, size=13)
+    limits = settings.limits
+    lines = texts("paper.guide", min=limits.question_min_chars, max=limits.question_max_chars)
+    extra = [
+        texts("paper.guide_villages", villages=", ".join(villages))
+        if villages
+        else texts("paper.guide_no_villages"),
+        texts("paper.guide_categories", categories=", ".join(labels)),
+    ]
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for line in [*lines.splitlines(), *extra]:
+        guide.append([line])
+        guide.cell(guide.max_row, 1).alignment = wrap
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
