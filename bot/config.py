@@ -3,23 +3,25 @@ settings only the adapters may see (tokens, the Zalo webhook, the database path)
 
 Every value is checked here, at load: a problem is a `ConfigError` naming the key, so the CLI
 prints one line that tells an administrator exactly what to fix (exit code 2). `CHECKS` lists
-every simple setting with how its value is checked; its default is the typed model's field
-default, written once.
+every simple setting with how its value is checked (the checks are in bot/config_checks.py);
+its default is the typed model's field default, written once.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from bot import config_checks as checks
+from bot.config_checks import ConfigError
+from bot.config_checks import t as _t
 from domain.categories import DEFAULT_CATEGORIES
 from domain.models import Category, DialogueSpec
 from domain.plan import (
@@ -34,9 +36,7 @@ from domain.plan import (
     ReminderSettings,
     ReportSettings,
     RolesSettings,
-    person_id,
 )
-from domain.texts import load_texts
 
 __all__ = [
     "DEFAULT_RECEPTION",
@@ -65,20 +65,6 @@ ZALO_BASE_URL = "https://bot-api.zaloplatforms.com"
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 _CODE_RE = re.compile(r"^[A-Z0-9]{2,10}$")
 _KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,30}")
-
-
-def _t(key: str, /, **fields: object) -> str:
-    """One text from the message catalog (domain/locale/vi/cli.toml)."""
-    return load_texts()(key, **fields)
-
-
-class ConfigError(Exception):
-    """`key` names the setting; `problem` is catalog text: `_t("config_error.must_be_string")`."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"{key}: {problem}")
-        self.key = key
-        self.problem = problem
 
 
 # --- transport settings: only bot/ sees these ------------------------------------------------
@@ -134,206 +120,79 @@ class Settings(Plan):
         return Plan(**{f.name: getattr(self, f.name) for f in fields(Plan)})
 
 
-# --- how each simple value is checked ----------------------------------------------------------
-
-Check = Callable[[str, object], Any]  # (the full key, the TOML value) -> the typed value
-
-
-def _text(full: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise ConfigError(full, _t("config_error.must_be_string"))
-    return value.strip()
-
-
-def _raw_text(full: str, value: object) -> str:
-    """A string kept as written: secrets and addresses are not ours to trim."""
-    if not isinstance(value, str):
-        raise ConfigError(full, _t("config_error.must_be_string"))
-    return value
-
-
-def _bool(full: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(full, _t("config_error.must_be_bool"))
-    return value
-
-
-def _integer(low: int, high: int, problem: str = "config_error.integer_range") -> Check:
-    def check(full: str, value: object) -> int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ConfigError(full, _t("config_error.must_be_integer"))
-        if not low <= value <= high:
-            raise ConfigError(full, _t(problem, low=low, high=high))
-        return value
-
-    return check
-
-
-def _rate(high: float, above: str = "config_error.rate") -> Check:
-    """Messages per second: any positive number up to `high` (2.5 is a rate too)."""
-
-    def check(full: str, value: object) -> float:
-        if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
-            raise ConfigError(full, _t("config_error.must_be_number"))
-        if value <= 0:
-            raise ConfigError(full, _t("config_error.rate", high=f"{high:g}"))
-        if value > high:
-            raise ConfigError(full, _t(above, high=f"{high:g}"))
-        return float(value)
-
-    return check
-
-
-def _one_of(*allowed: str, problem: str) -> Check:
-    def check(full: str, value: object) -> str:
-        if _raw_text(full, value) not in allowed:
-            raise ConfigError(full, _t(problem))
-        return str(value)
-
-    return check
-
-
-def _texts(full: str, value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(full, _t("config_error.must_be_string_list"))
-    return tuple(v.strip() for v in value)
-
-
-def _people(full: str, value: object) -> frozenset[str]:
-    if not isinstance(value, list):
-        raise ConfigError(full, _t("config_error.people_list"))
-    people = set()
-    for item in value:
-        person = person_id(item)
-        if person is None:
-            raise ConfigError(full, _t("config_error.person_unknown", item=repr(item)))
-        people.add(person)
-    return frozenset(people)
-
-
-def _zone(full: str, value: object) -> str:
-    name = _raw_text(full, value)
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(full, _t("config_error.timezone_unknown", name=repr(name))) from None
-    return name
-
-
-def _clock_time(full: str, value: object) -> time:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
-        raise ConfigError(full, _t("config_error.digest_time_format"))
-    hour, minute = (int(x) for x in value.split(":"))
-    if hour > 23 or minute > 59:
-        raise ConfigError(full, _t("config_error.digest_time_invalid"))
-    return time(hour, minute)
-
-
-def _days(full: str, value: object) -> tuple[int, ...]:
-    if not isinstance(value, list) or not all(
-        isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 60 for v in value
-    ):
-        raise ConfigError(full, _t("config_error.reminder_days"))
-    return tuple(sorted(set(value), reverse=True))
-
-
-def _url(full: str, value: object) -> str:
-    url = _raw_text(full, value)
-    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
-        raise ConfigError(full, _t("config_error.url"))
-    return url
-
-
-def _api_root(full: str, value: object) -> str:
-    """Zalo's API root: the adapter appends "/bot<token>/<method>" itself."""
-    return _url(full, value).rstrip("/")
-
-
-def _optional_url(full: str, value: object) -> str | None:
-    return _url(full, value) if _raw_text(full, value) else None
-
-
-def _token(full: str, value: object) -> str:
-    return _raw_text(full, value).strip()
-
-
-def _db_path(full: str, value: object) -> Path:
-    text = _raw_text(full, value)
-    if "\x00" in text:
-        raise ConfigError(full, _t("config_error.path_nul"))
-    if not text.strip():
-        raise ConfigError(full, _t("config_error.path_empty"))
-    return Path(text)
-
-
 # Every simple setting, by section, with its check. Defaults: the model's own field defaults.
 # A key that is absent keeps its default; a key that is present is always checked.
-CHECKS: dict[str, tuple[type[Any], dict[str, Check]]] = {
-    "telegram": (TelegramSettings, {"token": _token, "base_url": _optional_url}),
-    "storage": (StorageSettings, {"path": _db_path}),
+CHECKS: dict[str, tuple[type[Any], dict[str, checks.Check]]] = {
+    "telegram": (TelegramSettings, {"token": checks.token, "base_url": checks.optional_url}),
+    "storage": (StorageSettings, {"path": checks.db_path}),
     "commune": (
         CommuneSettings,
-        {"name": _text, "timezone": _zone, "villages": _texts, "citizen_reception": _text},
+        {
+            "name": checks.text,
+            "timezone": checks.zone,
+            "villages": checks.text_list,
+            "citizen_reception": checks.text,
+        },
     ),
     "roles": (
         RolesSettings,
         {
-            "admins": _people,
-            "officials": _people,
-            "collectors": _people,
-            "office_chat_id": _integer(-(2**63), 2**63 - 1),
+            "admins": checks.people,
+            "officials": checks.people,
+            "collectors": checks.people,
+            "office_chat_id": checks.integer(-(2**63), 2**63 - 1),
         },
     ),
     "limits": (
         LimitsSettings,
         {
-            "question_min_chars": _integer(1, 3500, "config_error.question_limits"),
-            "question_max_chars": _integer(1, 3500, "config_error.question_limits"),
+            "question_min_chars": checks.integer(1, 3500, "config_error.question_limits"),
+            "question_max_chars": checks.integer(1, 3500, "config_error.question_limits"),
             # The chat refuses names under 2 characters, so a smaller limit refuses them all.
-            "name_max_chars": _integer(2, 200),
+            "name_max_chars": checks.integer(2, 200),
         },
     ),
-    "digest": (DigestSettings, {"time": _clock_time, "send_empty": _bool}),
+    "digest": (DigestSettings, {"time": checks.clock_time, "send_empty": checks.boolean}),
     "answers": (
         AnswerSettings,
         {
-            "notify": _one_of(
+            "notify": checks.one_of(
                 "immediately", "at_conclusion", problem="config_error.answers_notify"
             ),
             # A year is the longest the seeds' answer deadlines could mean.
-            "due_days": _integer(0, 365),
+            "due_days": checks.integer(0, 365),
         },
     ),
     "report": (
         ReportSettings,
         {
-            "issuing_body": _raw_text,
-            "parent_body": _raw_text,
-            "place": _raw_text,
-            "signer_title": _raw_text,
-            "signer_name": _raw_text,
+            "issuing_body": checks.raw_text,
+            "parent_body": checks.raw_text,
+            "place": checks.raw_text,
+            "signer_title": checks.raw_text,
+            "signer_name": checks.raw_text,
         },
     ),
     "reminders": (
         ReminderSettings,
         {
-            "deadline_days": _days,
-            "meeting_days": _days,
-            "per_second": _rate(30, above="config_error.reminders_rate"),
+            "deadline_days": checks.days,
+            "meeting_days": checks.days,
+            "per_second": checks.rate(30, above="config_error.reminders_rate"),
         },
     ),
     "zalo": (
         ZaloSettings,
         {
-            "token": _token,
-            "base_url": _api_root,
-            "mode": _one_of("polling", "webhook", problem="config_error.zalo_mode"),
-            "webhook_url": _raw_text,
-            "webhook_secret": _raw_text,
-            "listen": _raw_text,
+            "token": checks.token,
+            "base_url": checks.api_root,
+            "mode": checks.one_of("polling", "webhook", problem="config_error.zalo_mode"),
+            "webhook_url": checks.raw_text,
+            "webhook_secret": checks.raw_text,
+            "listen": checks.raw_text,
             # 0 lets the system pick a free port (the channel reports the one it got).
-            "port": _integer(0, 65535, "config_error.port"),
-            "per_second": _rate(1000),
+            "port": checks.integer(0, 65535, "config_error.port"),
+            "per_second": checks.rate(1000),
         },
     ),
 }
@@ -460,7 +319,7 @@ def _commune(raw: Mapping[str, Any]) -> CommuneSettings:
 
 def _commune_name(raw: Mapping[str, Any]) -> str:
     value = _table(raw, "commune").get("name", "")
-    name = _text("commune.name", value)
+    name = checks.text("commune.name", value)
     if not name:
         raise ConfigError("commune.name", _t("config_error.commune_name"))
     return name
@@ -494,7 +353,7 @@ def _categories(table: Mapping[str, Any]) -> tuple[Category, ...]:
 
 
 def _known_categories(full: str, value: object, known: set[str]) -> tuple[str, ...]:
-    keys = _texts(full, value if value is not None else [])
+    keys = checks.text_list(full, value if value is not None else [])
     for key in keys:
         if key not in known:
             raise ConfigError(full, _t("config_error.category_unknown", key=repr(key)))
@@ -509,12 +368,12 @@ def _departments(value: object, known: set[str]) -> tuple[Department, ...]:
         where = f"departments[{i}]"
         if not isinstance(item, Mapping):
             raise ConfigError(where, _t("config_error.department_table"))
-        key = _text(f"{where}.key", item.get("key", ""))
+        key = checks.text(f"{where}.key", item.get("key", ""))
         if not _KEY_RE.fullmatch(key):
             raise ConfigError(f"{where}.key", _t("config_error.key_format"))
         if any(d.key == key for d in out):
             raise ConfigError(f"{where}.key", _t("config_error.department_key_duplicate", key=key))
-        name = _text(f"{where}.name", item.get("name", ""))
+        name = checks.text(f"{where}.name", item.get("name", ""))
         if not name:
             raise ConfigError(f"{where}.name", _t("config_error.department_name"))
         cats = _known_categories(f"{where}.categories", item.get("categories"), known)
@@ -530,7 +389,8 @@ def _dialogues(value: object, commune_tz: str, known: set[str]) -> tuple[Dialogu
         spec = _dialogue(item, f"dialogues[{i}]", commune_tz, known)
         if any(d.code == spec.code for d in dialogues):
             raise ConfigError(
-                f"dialogues[{i}].code", _t("config_error.dialogue_code_duplicate", code=spec.code)
+                f"dialogues[{i}].code",
+                _t("config_error.dialogue_code_duplicate", code=spec.code),
             )
         dialogues.append(spec)
     return tuple(dialogues)
@@ -553,13 +413,13 @@ def _moment(value: object, full: str, tz_name: str, required: bool) -> datetime 
 def _dialogue(item: object, where: str, commune_tz: str, known: set[str]) -> DialogueSpec:
     if not isinstance(item, Mapping):
         raise ConfigError(where, _t("config_error.dialogue_table"))
-    code = _text(f"{where}.code", item.get("code", "")).upper()
+    code = checks.text(f"{where}.code", item.get("code", "")).upper()
     if not _CODE_RE.match(code):
         raise ConfigError(f"{where}.code", _t("config_error.dialogue_code"))
-    title = _text(f"{where}.title", item.get("title", ""))
+    title = checks.text(f"{where}.title", item.get("title", ""))
     if not title:
         raise ConfigError(f"{where}.title", _t("config_error.dialogue_title"))
-    tz_name = _zone(f"{where}.timezone", item.get("timezone", commune_tz))
+    tz_name = checks.zone(f"{where}.timezone", item.get("timezone", commune_tz))
     deadline = _moment(item.get("deadline"), f"{where}.deadline", tz_name, required=True)
     assert deadline is not None
     meeting_at = _moment(item.get("meeting_at"), f"{where}.meeting_at", tz_name, required=False)
@@ -567,12 +427,12 @@ def _dialogue(item: object, where: str, commune_tz: str, known: set[str]) -> Dia
     return DialogueSpec(
         code=code,
         title=title,
-        host=_text(f"{where}.host", item.get("host", "")),
-        audience=_text(f"{where}.audience", item.get("audience", "")),
+        host=checks.text(f"{where}.host", item.get("host", "")),
+        audience=checks.text(f"{where}.audience", item.get("audience", "")),
         deadline=deadline,
         meeting_at=meeting_at,
-        meeting_note=_text(f"{where}.meeting_note", item.get("meeting_note", "")),
-        location=_text(f"{where}.location", item.get("location", "")),
+        meeting_note=checks.text(f"{where}.meeting_note", item.get("meeting_note", "")),
+        location=checks.text(f"{where}.location", item.get("location", "")),
         timezone=tz_name,
         categories=categories or tuple(c.key for c in DEFAULT_CATEGORIES),
     )

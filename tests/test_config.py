@@ -4,11 +4,12 @@ key, exit code 2, never a traceback and never a bot that starts and breaks later
 from __future__ import annotations
 
 import os
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, parse_settings
+from bot.config import CHECKS, ConfigError, parse_settings
 from tests.harness import base_config
 from tests.test_cli import run_cli
 
@@ -172,3 +173,9 @@ def test_zalo_api_unreachable_at_start(tmp_path: Path) -> None:
         out.write('[zalo]\ntoken = "zalo-token"\nbase_url = "http://127.0.0.1:9"\n')
     result = run_cli("--config", str(config), "run")
     assert_one_line_exit_2(result, "zalo.base_url")
+
+
+def test_every_setting_of_every_section_has_a_check() -> None:
+    # A field without a check would be read from the TOML unchecked (or not at all).
+    for section, (model, section_checks) in CHECKS.items():
+        assert set(section_checks) == {f.name for f in fields(model)}, section
