@@ -10,32 +10,13 @@ that was rolled back.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
 
 from domain.categories import OTHER
 from domain.dedupe import suggest_category
 from domain.models import NewQuestion, Question
 from handlers.duplicates import DuplicateFinder
 from storage.base import Transaction
-
-
-@dataclass(frozen=True)
-class Intake:
-    """A question about to be stored, as whoever took it down describes it."""
-
-    dialogue_id: int
-    category: str
-    text: str
-    created_at: datetime
-    village: str | None = None
-    author_name: str | None = None
-    resident_id: int | None = None  # None for paper forms: the author is not a chat user
-    source: str = "chat"  # or "paper"
-    suggested_category: str | None = None
-    flag: str | None = None  # "complaint": the office is told it reads like one
-    entered_by: str | None = None  # who typed it in for the author (a person, or "import:…")
-    import_key: str | None = None  # makes re-importing the same form row a no-op
 
 
 @dataclass(frozen=True)
@@ -51,26 +32,13 @@ class Stored:
         self.finder.added(q.dialogue_id, q.id, q.text, q.category)
 
 
-async def store_question(tx: Transaction, finder: DuplicateFinder, intake: Intake) -> Stored:
-    cluster = await finder.cluster_for(tx, intake.dialogue_id, intake.text)
-    question = await tx.add_question(
-        NewQuestion(
-            dialogue_id=intake.dialogue_id,
-            resident_id=intake.resident_id,
-            category=intake.category,
-            text=intake.text,
-            village=intake.village,
-            author_name=intake.author_name,
-            created_at=intake.created_at,
-            source=intake.source,
-            cluster_id=cluster,
-            suggested_category=intake.suggested_category,
-            flag=intake.flag,
-            entered_by=intake.entered_by,
-            import_key=intake.import_key,
-        )
-    )
-    return Stored(question, cluster is not None, finder)
+async def store_question(tx: Transaction, finder: DuplicateFinder, question: NewQuestion) -> Stored:
+    """Store `question` in the cluster of its best match; its `cluster_id` is the finder's to
+    decide, so callers leave it unset."""
+    assert question.cluster_id is None, "the duplicate finder decides the cluster"
+    cluster = await finder.cluster_for(tx, question.dialogue_id, question.text)
+    stored = await tx.add_question(replace(question, cluster_id=cluster))
+    return Stored(stored, cluster is not None, finder)
 
 
 def suggestion_for(text: str, category: str, dialogue_categories: Iterable[str]) -> str | None:

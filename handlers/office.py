@@ -24,7 +24,8 @@ from handlers.common import parse_code, parse_date, snippet
 from handlers.engine import Handler, On, Turn
 from handlers.io import Attachment, Choice, Reply
 from handlers.reporting import build_digest, build_report, default_due
-from handlers.steps import Flow, OfficeStep, parse_step
+from handlers.staff_flow import StaffFlow
+from handlers.steps import Flow, OfficeStep
 
 ANSWER_MAX_CHARS = 3000
 AUDIT_SHOWN = 20
@@ -90,6 +91,8 @@ async def _question_arg(turn: Turn, argument: str, command: str) -> Question | N
 
 
 async def _dialogues_for(turn: Turn, argument: str) -> list[Dialogue] | None:
+    """The dialogue the argument names, else the open ones, else all; None (and the office
+    told why) when there is none."""
     dialogues = await turn.tx.dialogues()
     code = argument.strip().upper().split(" ")[0] if argument.strip() else ""
     if code and code not in ("ALL", "TATCA", "CONGKHAI"):
@@ -98,8 +101,10 @@ async def _dialogues_for(turn: Turn, argument: str) -> list[Dialogue] | None:
             turn.finish(turn.t("office.unknown_dialogue", code=code))
             return None
         return chosen
-    opened = [d for d in dialogues if d.is_open(turn.now)]
-    return opened or dialogues
+    if not dialogues:
+        turn.finish(turn.t("closed.no_dialogue"))
+        return None
+    return [d for d in dialogues if d.is_open(turn.now)] or dialogues
 
 
 async def _first_of_cluster(turn: Turn) -> Question:
@@ -114,9 +119,6 @@ async def _first_of_cluster(turn: Turn) -> Question:
 async def digest(turn: Turn, argument: str) -> None:
     dialogues = await _dialogues_for(turn, argument)
     if dialogues is None:
-        return
-    if not dialogues:
-        turn.finish(turn.t("closed.no_dialogue"))
         return
     datas = [await build_digest(turn.tx, turn.plan, turn.t, d, turn.now) for d in dialogues]
     turn.reset()
@@ -146,9 +148,6 @@ async def report(turn: Turn, argument: str) -> None:
     public = "congkhai" in argument.lower() or "public" in argument.lower()
     dialogues = await _dialogues_for(turn, argument)
     if dialogues is None:
-        return
-    if not dialogues:
-        turn.finish(turn.t("closed.no_dialogue"))
         return
     dialogue = dialogues[0]
     data = await build_report(turn.tx, turn.plan, turn.t, dialogue, turn.now, public)
@@ -479,33 +478,8 @@ STEPS: dict[OfficeStep, On] = {
 }
 
 
-def _on(turn: Turn) -> On:
-    step = parse_step(OfficeStep, turn.state.step)
-    return STEPS[step] if step is not None else On()
-
-
-class OfficeFlows:
+class OfficeFlows(StaffFlow[OfficeStep]):
     """Steps are OfficeStep members; the router sends those and the office's commands here."""
 
-    async def on_command(self, turn: Turn, command: str, argument: str) -> None:
-        await HANDLERS[command](turn, argument)
-
-    async def on_choice(self, turn: Turn, key: str) -> None:
-        if not turn.may(Role.OFFICIAL):
-            await turn.refuse(Role.OFFICIAL)
-            return
-        choice = _on(turn).choice
-        if key == "no" or choice is None:
-            turn.finish(turn.t("office.cancelled"))
-        else:
-            await choice(turn, key)
-
-    async def on_text(self, turn: Turn, text: str) -> None:
-        if not turn.may(Role.OFFICIAL):
-            await turn.refuse(Role.OFFICIAL)
-            return
-        take = _on(turn).text
-        if take is None:
-            turn.reask(turn.t("input.choose_from"))
-        else:
-            await take(turn, text)
+    def __init__(self) -> None:
+        super().__init__(Role.OFFICIAL, OfficeStep, STEPS, HANDLERS)

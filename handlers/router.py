@@ -56,17 +56,10 @@ class Router(Flows):
         await self.flows[flow_of(turn.state.step)].on_text(turn, text)
 
     async def on_unsupported(self, turn: Turn) -> None:
-        if self._at_staff_step(turn):
-            # Say so, and keep the step's choices in front of them.
-            turn.reask(turn.t("input.unsupported"))
-        else:
-            await self.resident.on_unsupported(turn)
+        await self.flows[flow_of(turn.state.step)].on_unsupported(turn)
 
     async def on_file(self, turn: Turn) -> None:
-        if flow_of(turn.state.step) is Flow.ADMIN:
-            await self.admin.on_file(turn)
-        else:
-            await self.on_unsupported(turn)
+        await self.flows[flow_of(turn.state.step)].on_file(turn)
 
     async def on_stale_choice(self, turn: Turn) -> None:
         await self.resident.on_stale_choice(turn)

@@ -68,3 +68,47 @@ def test_the_rule_sees_lazy_and_nested_imports(tmp_path: Path) -> None:
     )
     names = {name for _, name in imported_packages(module)}
     assert {"bot", "storage", "os"} <= names
+
+
+# Each flow's modules, and the modules of the other flows they must not import: what two flows
+# share lives in a neutral module (handlers/common.py, handlers/intake.py, handlers/engine.py).
+FLOW_MODULES = {
+    "resident": ["handlers/resident"],
+    "office": ["handlers/office.py", "handlers/staff.py"],
+    "admin": ["handlers/admin"],
+}
+FLOW_PACKAGES = {
+    "resident": ("handlers.resident",),
+    "office": ("handlers.office", "handlers.staff"),
+    "admin": ("handlers.admin",),
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return found
+
+
+@pytest.mark.parametrize("flow", sorted(FLOW_MODULES))
+def test_flows_do_not_import_each_other(flow: str) -> None:
+    paths = [
+        path
+        for place in FLOW_MODULES[flow]
+        for path in ([ROOT / place] if place.endswith(".py") else modules(place))
+    ]
+    others = tuple(
+        package for name, packages in FLOW_PACKAGES.items() if name != flow for package in packages
+    )
+    broken = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in paths
+        for name in sorted(imported_modules(path))
+        if any(name == other or name.startswith(other + ".") for other in others)
+    ]
+    assert broken == []

@@ -14,9 +14,10 @@ from bot.paper.forms import SOURCE, ImportResult, PaperRow, RawRow, UnusableInpu
 from bot.paper.rows import check_rows
 from bot.services import Services
 from domain.dedupe import looks_like_complaint
+from domain.models import NewQuestion
 from domain.plan import Plan
 from handlers.duplicates import DuplicateFinder
-from handlers.intake import Intake, store_question
+from handlers.intake import store_question
 
 
 async def import_forms(
@@ -41,8 +42,8 @@ async def import_forms(
                 result.already += 1
                 continue
             complaint = looks_like_complaint(row.text)
-            intake = _intake(row, dialogue.id, settings, file_name, complaint)
-            stored = await store_question(tx, finder, intake)
+            question = _question(row, dialogue.id, settings, file_name, complaint)
+            stored = await store_question(tx, finder, question)
             # Indexed at once so that two rows of the same file asking the same thing cluster.
             stored.index()
             result.imported.append(stored.question)
@@ -58,9 +59,12 @@ async def import_forms(
     return result
 
 
-def _intake(row: PaperRow, dialogue_id: int, plan: Plan, file_name: str, complaint: bool) -> Intake:
-    return Intake(
+def _question(
+    row: PaperRow, dialogue_id: int, plan: Plan, file_name: str, complaint: bool
+) -> NewQuestion:
+    return NewQuestion(
         dialogue_id=dialogue_id,
+        resident_id=None,
         category=row.category,
         text=row.text,
         village=row.village,

@@ -70,46 +70,35 @@ def write_template(settings: Plan, out: Path, today: date, texts: Texts) -> None
     quoted = "'" + lists.title.replace("'", "''") + "'"
     last = TEMPLATE_ROWS + 1
 
-    def validation(**kwargs: Any) -> Any:
+    def validation(cells: str, name: str, **kwargs: Any) -> None:
+        """A check on `cells` with its prompt and error from the catalog (paper.valid_<name>_*)."""
         dv = DataValidation(
-            allow_blank=True, showErrorMessage=True, showInputMessage=True, **kwargs
+            allow_blank=True,
+            showErrorMessage=True,
+            showInputMessage=True,
+            promptTitle=texts(f"paper.valid_{name}_title"),
+            prompt=texts(f"paper.valid_{name}_prompt"),
+            errorTitle=texts(f"paper.valid_{name}_title"),
+            error=texts(f"paper.valid_{name}_error"),
+            **kwargs,
         )
         ws.add_data_validation(dv)
-        return dv
+        dv.add(f"{cells}{last}")
 
     if villages:
-        dv = validation(
-            type="list",
-            formula1=f"{quoted}!$A$2:$A${len(villages) + 1}",
-            promptTitle=texts("paper.valid_village_title"),
-            prompt=texts("paper.valid_village_prompt"),
-            errorTitle=texts("paper.valid_village_title"),
-            error=texts("paper.valid_village_error"),
-        )
-        dv.add(f"C2:C{last}")
-    dv = validation(
-        type="list",
-        formula1=f"{quoted}!$B$2:$B${len(labels) + 1}",
-        promptTitle=texts("paper.valid_category_title"),
-        prompt=texts("paper.valid_category_prompt"),
-        errorTitle=texts("paper.valid_category_title"),
-        error=texts("paper.valid_category_error"),
-    )
-    dv.add(f"E2:E{last}")
+        validation("C2:C", "village", type="list", formula1=f"{quoted}!$A$2:$A${len(villages) + 1}")
+    validation("E2:E", "category", type="list", formula1=f"{quoted}!$B$2:$B${len(labels) + 1}")
     # A warning, not a stop: on a computer set to US dates Excel reads "20/11/2026" as text,
     # and the import reads such text anyway.
-    dv = validation(
+    validation(
+        "B2:B",
+        "date",
         type="date",
         operator="between",
         formula1=f"DATE({EARLIEST.year},{EARLIEST.month},{EARLIEST.day})",
         formula2="TODAY()",
         errorStyle="warning",
-        promptTitle=texts("paper.valid_date_title"),
-        prompt=texts("paper.valid_date_prompt"),
-        errorTitle=texts("paper.valid_date_title"),
-        error=texts("paper.valid_date_error"),
     )
-    dv.add(f"B2:B{last}")
 
     guide = wb.create_sheet(texts("paper.sheet_guide"), 1)
     guide.column_dimensions["A"].width = 120

@@ -11,7 +11,7 @@ from collections import defaultdict
 from domain.models import DeliveryStatus
 from domain.timefmt import fmt_datetime, fmt_day
 from domain.workdays import due_dates
-from handlers.admin.draft import AdminDraft
+from handlers.admin.draft import AdminDraft, keep_text
 from handlers.common import snippet
 from handlers.engine import Turn
 from handlers.io import Choice
@@ -38,11 +38,8 @@ async def start_conclusion(turn: Turn, argument: str) -> None:
 
 
 async def take_conclusion(turn: Turn, text: str) -> None:
-    body = text.strip()
-    if not 10 <= len(body) <= CONCLUSION_MAX_CHARS:
-        turn.reask(turn.t("admin.bad_length", length=len(body), max=CONCLUSION_MAX_CHARS))
+    if not keep_text(turn, text, 10, CONCLUSION_MAX_CHARS):
         return
-    turn.draft(AdminDraft).text = body
     turn.ask(
         AdminStep.CONCLUSION_FILE,
         turn.t("admin.conclusion_file"),

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
 
+from handlers.engine import Turn
+
 
 @dataclass
 class AdminDraft:
@@ -50,6 +52,16 @@ class AdminDraft:
             "file_name": self.file_name,
         }
         return {key: value for key, value in values.items() if value is not None}
+
+
+def keep_text(turn: Turn, typed: str, shortest: int, longest: int) -> bool:
+    """Keep the text an admin typed in the draft if its length fits; else ask again."""
+    body = typed.strip()
+    if not shortest <= len(body) <= longest:
+        turn.reask(turn.t("admin.bad_length", length=len(body), max=longest))
+        return False
+    turn.draft(AdminDraft).text = body
+    return True
 
 
 def _moment(text: str) -> datetime | None:

@@ -1,15 +1,16 @@
 """The admin's flows as two tables: what each command runs, and what each step does.
 
 The router checks each command's role first (handlers/commands.py); every step checks the
-admin role again, on each message.
+admin role again, on each message (handlers/staff_flow.py).
 """
 
 from __future__ import annotations
 
 from domain.plan import Role
 from handlers.admin import conclusion, dialogues, notices
-from handlers.engine import Handler, On, Turn
-from handlers.steps import AdminStep, parse_step
+from handlers.engine import Handler, On
+from handlers.staff_flow import StaffFlow
+from handlers.steps import AdminStep
 
 HANDLERS: dict[str, Handler] = {
     "dshoinghi": dialogues.list_dialogues,
@@ -36,42 +37,6 @@ STEPS: dict[AdminStep, On] = {
 }
 
 
-def _on(turn: Turn) -> On:
-    step = parse_step(AdminStep, turn.state.step)
-    return STEPS[step] if step is not None else On()
-
-
-class AdminFlows:
-    async def on_command(self, turn: Turn, command: str, argument: str) -> None:
-        turn.reset()
-        await HANDLERS[command](turn, argument)
-
-    async def on_choice(self, turn: Turn, key: str) -> None:
-        if not turn.may(Role.ADMIN):
-            await turn.refuse(Role.ADMIN)
-            return
-        choice = _on(turn).choice
-        if key == "no" or choice is None:
-            turn.finish(turn.t("office.cancelled"))
-        else:
-            await choice(turn, key)
-
-    async def on_text(self, turn: Turn, text: str) -> None:
-        if not turn.may(Role.ADMIN):
-            await turn.refuse(Role.ADMIN)
-            return
-        take = _on(turn).text
-        if take is None:
-            turn.reask(turn.t("input.choose_from"))
-        else:
-            await take(turn, text)
-
-    async def on_file(self, turn: Turn) -> None:
-        if not turn.may(Role.ADMIN):
-            await turn.refuse(Role.ADMIN)
-            return
-        take = _on(turn).file
-        if take is None:
-            turn.reask(turn.t("input.unsupported"))
-        else:
-            await take(turn, turn.inbound.file_name)
+class AdminFlows(StaffFlow[AdminStep]):
+    def __init__(self) -> None:
+        super().__init__(Role.ADMIN, AdminStep, STEPS, HANDLERS)

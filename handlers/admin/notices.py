@@ -10,7 +10,7 @@ from datetime import datetime
 
 from domain.models import Audience
 from domain.timefmt import fmt_datetime
-from handlers.admin.draft import AdminDraft
+from handlers.admin.draft import AdminDraft, keep_text
 from handlers.common import parse_local
 from handlers.engine import Turn
 from handlers.io import Choice
@@ -25,11 +25,8 @@ async def ask_notice(turn: Turn, argument: str) -> None:
 
 
 async def take_notice(turn: Turn, text: str) -> None:
-    body = text.strip()
-    if not 5 <= len(body) <= NOTICE_MAX_CHARS:
-        turn.reask(turn.t("admin.bad_length", length=len(body), max=NOTICE_MAX_CHARS))
+    if not keep_text(turn, text, 5, NOTICE_MAX_CHARS):
         return
-    turn.draft(AdminDraft).text = body
     choices = [Choice("all", turn.t("admin.audience_all"))]
     if turn.plan.commune.villages:
         choices.append(Choice("villages", turn.t("admin.audience_villages")))

@@ -7,11 +7,11 @@ once it is stored: the engine sends replies after the commit.
 
 from __future__ import annotations
 
-from domain.models import Dialogue
+from domain.models import Dialogue, NewQuestion
 from domain.plan import Role
 from domain.timefmt import fmt_datetime
 from handlers.engine import Turn
-from handlers.intake import Intake, store_question
+from handlers.intake import store_question
 from handlers.resident.compose import ask_text, current_dialogue, show_preview, suggestion
 from handlers.resident.draft import Draft
 from handlers.resident.menu import closed_notice, show_menu
@@ -47,7 +47,7 @@ async def send(turn: Turn, key: str) -> None:
         await show_menu(turn)
         return
     assert draft.proxy or turn.resident is not None
-    stored = await store_question(turn.tx, turn.finder, _intake(turn, dialogue, draft))
+    stored = await store_question(turn.tx, turn.finder, _question(turn, dialogue, draft))
     turn.after_commit(stored.index)
     code = stored.question.receipt_code
     if draft.proxy:
@@ -63,9 +63,9 @@ async def send(turn: Turn, key: str) -> None:
     await show_menu(turn, turn.t("send.receipt", code=code, deadline=deadline))
 
 
-def _intake(turn: Turn, dialogue: Dialogue, draft: Draft) -> Intake:
+def _question(turn: Turn, dialogue: Dialogue, draft: Draft) -> NewQuestion:
     proxy = draft.proxy
-    return Intake(
+    return NewQuestion(
         dialogue_id=dialogue.id,
         resident_id=None if proxy or turn.resident is None else turn.resident.id,
         category=str(draft.category),
