@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot import cluster_cli, dialogue_cli, paper_cli
 from bot.config import ConfigError, Settings, StorageSettings, load_settings
-from domain.dedupe import DEFAULT_THRESHOLD
+from domain.dedupe.clusters import DEFAULT_JOIN
 from domain.texts import load_texts
 
 EXIT_CONFIG = 2
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Works without a config file; a config, when there is one, sets the threshold.
             config = args.config or Path("config.toml")
             threshold = load_settings(config).dedupe_threshold if config.exists() else None
-            return cluster_cli.run(args, threshold or DEFAULT_THRESHOLD)
+            return cluster_cli.run(args, threshold or DEFAULT_JOIN)
         settings = load_settings(args.config or Path("config.toml"))
         if args.command == "dialogue":
             return dialogue_cli.run(args, settings)

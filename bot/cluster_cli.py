@@ -2,13 +2,14 @@
 
 Reads one JSON object per line, `{"id": ..., "text": ..., "category": ...}` (category optional),
 and prints one line per input, in input order: `{"id": ..., "cluster": ..., "category": ...}`.
-`cluster` is the id of the first question of the group; `category` is the one given or, when
-missing, the suggested one.
+Questions are placed by the same engine as in the chat and the import, in input order, with the
+given category as the resident's choice. `cluster` is the id of the first question of the group;
+`category` is the one given or, when missing, the suggested one.
 
-The input is read twice, line by line: once to check every line, so that a bad line stops the
-run before anything is printed, and once to cluster. Neither pass keeps the texts, so 100,000
-lines fit easily in memory. Reading from standard input ("-") is a single pass: lines are
-checked as they come and output stops at the first bad one.
+The output is written once every line is placed, since a later question may bring two earlier
+clusters together. The input is read twice, line by line: once to check every line, so that a
+bad line stops the run before anything is printed, and once to cluster. Reading from standard
+input ("-") is a single pass, printing nothing if a line is bad.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from domain.dedupe import Clusters, suggest_category
+from domain.category_suggestion import suggest_category
+from domain.dedupe.clusters import Clusters
 from domain.texts import load_texts
 
 EXIT_BAD_INPUT = 2
@@ -93,17 +95,20 @@ def _rows(stream: TextIO) -> Iterator[tuple[int, tuple[Any, str, str | None]]]:
 def _cluster(
     rows: Iterator[tuple[int, tuple[Any, str, str | None]]], threshold: float, out: TextIO
 ) -> None:
+    # Written once every line is placed: a later question may merge two earlier clusters.
     clusters = Clusters(threshold)
-    original: dict[str, Any] = {}  # cluster key → the id as it was written
+    original: dict[str, Any] = {}  # key → the id as it was written
+    placed: list[tuple[str, str]] = []  # (key, category) in input order
     for _, (qid, text, category) in rows:
         key = _key(qid)
-        cluster = clusters.add(key, text)
-        if cluster == key:
-            original[key] = qid
+        clusters.add(key, text, category)
+        original[key] = qid
+        placed.append((key, category or suggest_category(text)))
+    for key, category in placed:
         record = {
-            "id": qid,
-            "cluster": original[cluster],
-            "category": category or suggest_category(text),
+            "id": original[key],
+            "cluster": original[clusters.cluster_of(key)],
+            "category": category,
         }
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
 

@@ -116,6 +116,7 @@ class Question:
     cluster_id: int
     suggested_category: str | None = None
     flag: str | None = None
+    clustered_by: str | None = None  # the official who put it in its cluster (None: the engine)
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,36 @@ class ClusterRecord:
     answered_at: datetime | None
     answered_by: str | None
     forwarded_to: str | None
+    reviewed_by: str | None = None  # an official looked at its members (merge, split, answer)
+    reviewed_at: datetime | None = None
+
+    @property
+    def handled(self) -> bool:
+        """An official has touched it: the engine no longer merges it with another cluster."""
+        return any((self.reviewed_by, self.department, self.answer, self.forwarded_to))
+
+
+@dataclass(frozen=True)
+class ClusterState:
+    """A dialogue's clusters as stored, for the engine kept in memory to catch up with."""
+
+    gen: str  # changes with every change to the dialogue's clusters
+    assignment: dict[int, int]  # question id → cluster id, every question of the dialogue
+    handled: frozenset[int]  # clusters an official has touched
+    kept_apart: tuple[tuple[int, int], ...]  # question pairs never to be joined by the engine
+
+
+@dataclass(frozen=True)
+class SuggestedPair:
+    """Two questions whose clusters the engine thinks may be one request."""
+
+    id: int
+    dialogue_id: int
+    question_id: int
+    other_id: int
+    confidence: float
+    status: str  # open | merged | dismissed
+    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -46,14 +46,14 @@ def canonical_tones(text: str) -> str:
     return unicodedata.normalize("NFC", moved)
 
 
-def _strip_marks(word: str) -> str:
+def strip_marks(word: str) -> str:
     decomposed = unicodedata.normalize("NFD", word.replace("đ", "d").replace("Đ", "D"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def fold(text: str) -> str:
     """Lower-case, strip diacritics (đ → d) and collapse white space."""
-    return " ".join(_strip_marks(unicodedata.normalize("NFC", text).casefold()).split())
+    return " ".join(strip_marks(unicodedata.normalize("NFC", text).casefold()).split())
 
 
 # --- splitting into words -----------------------------------------------------------------------
@@ -64,13 +64,14 @@ _THOUSAND_K = re.compile(r"(?<=\d)\s*k\b", re.IGNORECASE)
 _WORD = re.compile(r"\d+(?:/\d+)*|[^\W\d_]+")
 # "khônggggg", "điiii": stretched letters are emphasis, not a different word.
 _STRETCH = re.compile(r"([a-z])\1{2,}")
+_VOWEL = re.compile(r"[aeiouy]")
 _HAS_DIGIT = re.compile(r"\d")
 
 
 def _fold_table() -> dict[int, str]:
     table: dict[int, str] = {}
     for code in range(0xC0, 0x1F00):
-        bare = _strip_marks(chr(code))
+        bare = strip_marks(chr(code))
         if len(bare) == 1 and bare != chr(code):
             table[code] = bare
     return table
@@ -103,8 +104,9 @@ def _fold_word(word: str) -> str:
     # The translation maps one character to one and keeps letters letters.
     bare = word.translate(_FOLD)
     if not bare.isascii():  # a letter outside Vietnamese: fold it the slow way
-        bare = _strip_marks(bare)
-    if len(bare) > 2 and _STRETCH.search(bare) is not None:
+        bare = strip_marks(bare)
+    # Abbreviations have no vowel and are left alone: "cccd" is no stretched "cd".
+    if len(bare) > 2 and _STRETCH.search(bare) is not None and _VOWEL.search(bare):
         bare = _STRETCH.sub(r"\1", bare)
     return bare
 
@@ -240,8 +242,11 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
         "den_chieu_sang",
     ),
     ("nuoc sach|nuoc sinh hoat|nuoc may", "nuoc sach", "nuoc_sach"),
-    ("xuong cap|hu hong|hu hai|hong nang|hu hong nang|hu|nat|hong|nat bet|o ga|o voi|o ga o voi"
-     "|sut lun|lun|lun sut", "xuong cap", "xuong_cap"),
+    # Wear of roads and buildings. "hỏng" alone is left out: a broken lamp or pump is no
+    # worn-out road.
+    ("xuong cap|hu hong nang|nat|nat bet|o ga|o voi|o ga o voi|sut lun|lun|lun sut|lun nut",
+     "xuong cap", "xuong_cap"),
+    ("hu hong|hu hai|hu|hong|hong hoc|hong nang|bi hong", "hu hong", "hu_hong"),
     ("ngap ung|ngap lut|ngap nuoc|bi ngap|ngap", "ngap ung", "ngap_ung"),
     ("thoat nuoc|tieu thoat nuoc|cong thoat nuoc|muong thoat nuoc", "thoat nuoc", "thoat_nuoc"),
     ("tram bien ap|tba|bien ap", "tram bien ap", "tram_bien_ap"),
@@ -377,6 +382,18 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     ("thu gom|thu don|gom|don rac", "thu gom", "thu_gom"),
     ("xu ly nghiem|xu ly", "xu ly", "xu_ly"),
     ("cap doi|cap lai", "cap doi", "cap_doi"),
+    # words whose halves are stop-words when alone ("xã", "hội", "đăng"/"đang", "chỉ"/"chị")
+    ("xa hoi", "xa hoi", "xa_hoi"),
+    ("an sinh xa hoi|an sinh", "an sinh xa hoi", "an_sinh"),
+    ("nha o xa hoi|nha xa hoi|noxh", "nha o xa hoi", "noxh"),
+    ("dang ky|dk ky", "dang ky", "dang_ky"),
+    ("dia chi", "dia chi", "dia_chi"),
+    ("hoi nghi", "hoi nghi", "hoi_nghi"),
+    ("luong huu|tien huu|luong huu tri", "luong huu", "luong_huu"),
+    ("ve huu|nghi huu|huu tri|ve nghi huu", "nghi huu", "nghi_huu"),
+    ("cong vien|cong vien cay xanh", "cong vien", "cong_vien"),
+    ("via he|le duong|vay he", "via he", "via_he"),
+    ("trung tam y te|ttyt", "trung tam y te", "trung_tam_y_te"),
 )
 
 
@@ -441,28 +458,48 @@ def _rewrite(words: Sequence[str], *, concepts: bool) -> list[str]:
 
     A match gives way to a longer phrase that overlaps its end (see `_overtaken`).
     """
-    out: list[str] = []
-    i, n = 0, len(words)
+    items = [(w, i, i + 1) for i, w in enumerate(words)]
+    return [token for token, _, _ in _rewrite_spans(items, concepts=concepts)]
+
+
+def rewrite_spans(words: Sequence[str]) -> list[tuple[str, int, int]]:
+    """`_rewrite` in both passes (teencode written out, then phrases merged into concepts), each
+    token with the span [start, end) of the input words it came from."""
+    items = [(w, i, i + 1) for i, w in enumerate(words)]
+    return _rewrite_spans(_rewrite_spans(items, concepts=False), concepts=True)
+
+
+def _rewrite_spans(
+    items: Sequence[tuple[str, int, int]], *, concepts: bool
+) -> list[tuple[str, int, int]]:
+    out: list[tuple[str, int, int]] = []
+    words = [w for w, _, _ in items]
+    i, n = 0, len(items)
     while i < n:
-        word = words[i]
-        size = 1
-        entry = None
-        for longer in _LONGER_SIZES.get(word, ()):
-            if i + longer <= n:
-                found = _PHRASES.get(tuple(words[i : i + longer]))
-                if found is not None and not _overtaken(words, i, longer, n):
-                    entry, size = found, longer
-                    break
+        size, entry = _entry_at(words, i, n)
         if entry is None:
-            entry = _ONE_WORD.get(word)
-        if entry is None:
-            out.append(word)
-        elif concepts and entry.concept:
-            out.append(entry.concept)
+            out.append(items[i])
         else:
-            out.extend(entry.expansion)
+            start, end = items[i][1], items[i + size - 1][2]
+            if concepts and entry.concept:
+                out.append((entry.concept, start, end))
+            elif len(entry.expansion) == size:
+                spans = items[i : i + size]
+                out.extend((e, s, t) for e, (_, s, t) in zip(entry.expansion, spans, strict=True))
+            else:
+                out.extend((e, start, end) for e in entry.expansion)
         i += size
     return out
+
+
+def _entry_at(words: Sequence[str], i: int, n: int) -> tuple[int, _Entry | None]:
+    """The table phrase starting at words[i] (longest first) and its length in words."""
+    for longer in _LONGER_SIZES.get(words[i], ()):
+        if i + longer <= n:
+            found = _PHRASES.get(tuple(words[i : i + longer]))
+            if found is not None and not _overtaken(words, i, longer, n):
+                return longer, found
+    return 1, _ONE_WORD.get(words[i])
 
 
 def _expand(text: str) -> list[str]:
@@ -565,7 +602,7 @@ def contains_phrase(text_pairs: Iterable[tuple[str, str]], phrase: str) -> bool:
     and folds to the same letters: "to cao" counts as "tố cáo", but "tô cao" (built up high)
     does not.
     """
-    wanted = [(w, _strip_marks(w)) for w in unicodedata.normalize("NFC", phrase).casefold().split()]
+    wanted = [(w, strip_marks(w)) for w in unicodedata.normalize("NFC", phrase).casefold().split()]
     words = list(text_pairs)
     size = len(wanted)
     for start in range(len(words) - size + 1):

@@ -18,7 +18,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from domain.categories import DEFAULT_CATEGORIES
-from domain.dedupe import DEFAULT_THRESHOLD
+from domain.dedupe.clusters import DEFAULT_JOIN
 from domain.models import Category, DialogueSpec
 from domain.texts import load_texts
 
@@ -155,7 +155,7 @@ class Plan:
     categories: tuple[Category, ...] = DEFAULT_CATEGORIES
     dialogues: tuple[DialogueSpec, ...] = ()
     departments: tuple[Department, ...] = ()
-    dedupe_threshold: float = DEFAULT_THRESHOLD
+    dedupe_threshold: float = DEFAULT_JOIN
     digest: DigestSettings = DigestSettings()
     answers: AnswerSettings = AnswerSettings()
     report: ReportSettings = ReportSettings()

@@ -127,14 +127,6 @@ class Turn:
         if self._draft is not None:
             self.state.data = self._draft.dump()
 
-    def after_commit(self, job: Callable[[], object]) -> None:
-        """Run `job` once this turn's transaction has committed, never after a rollback."""
-
-        async def run() -> None:
-            job()
-
-        self.deferred.append(run)
-
     def may(self, needed: Role) -> bool:
         return may(self.role, needed)
 

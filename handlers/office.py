@@ -421,7 +421,13 @@ async def ask_merge(turn: Turn, argument: str) -> None:
 async def merge(turn: Turn, key: str) -> None:
     draft = turn.draft(OfficeDraft)
     assert draft.keep is not None and draft.absorb is not None
-    moved = await turn.tx.merge_clusters(draft.keep, draft.absorb, turn.now)
+    first = (await turn.tx.questions_by_ids([draft.keep]))[0]
+    moved = await turn.finder.merge(
+        turn.tx, first.dialogue_id, draft.keep, draft.absorb, turn.inbound.person, turn.now
+    )
+    if moved is None:
+        turn.finish(turn.t("office.already_together"))
+        return
     await turn.tx.audit(turn.now, turn.inbound.person, "merge", f"{draft.codes} ({moved} ý kiến)")
     turn.finish(turn.t("office.merged", count=moved))
 
@@ -444,8 +450,7 @@ async def split(turn: Turn, key: str) -> None:
     question_id = turn.draft(OfficeDraft).question
     assert question_id is not None
     question = (await turn.tx.questions_by_ids([question_id]))[0]
-    left = await turn.tx.split_question(question.id, turn.now)
-    if left is None:
+    if not await turn.finder.split(turn.tx, question, turn.inbound.person, turn.now):
         turn.finish(turn.t("office.already_alone", code=question.receipt_code))
         return
     await turn.tx.audit(turn.now, turn.inbound.person, "split", question.receipt_code)

@@ -30,6 +30,7 @@ from domain.models import (
     Resident,
 )
 from storage.sqlite_admin import AdminQueries
+from storage.sqlite_clusters import ClusterQueries
 from storage.sqlite_office import OfficeQueries
 
 BUSY_TIMEOUT_MS = 5000
@@ -81,7 +82,7 @@ _DIALOGUE_COLUMNS = (
 _QUESTION_COLUMNS = (
     "q.id, q.dialogue_id, d.code, q.receipt_code, q.resident_id, q.category, q.text, q.village, "
     "q.author_name, q.status, q.created_at, q.source, COALESCE(q.cluster_id, q.id), "
-    "q.suggested_category, q.flag"
+    "q.suggested_category, q.flag, q.clustered_by"
 )
 
 
@@ -121,6 +122,7 @@ def _question(row: aiosqlite.Row) -> Question:
         cluster_id=row[12],
         suggested_category=row[13],
         flag=row[14],
+        clustered_by=row[15],
     )
 
 
@@ -139,7 +141,7 @@ def _resident(row: Sequence[Any]) -> Resident:
     )
 
 
-class SqliteTransaction(OfficeQueries, AdminQueries):
+class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries):
     """Queries over one connection; the caller owns BEGIN/COMMIT."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
@@ -389,6 +391,7 @@ class SqliteTransaction(OfficeQueries, AdminQueries):
             ),
         )
         new_id = cur.lastrowid
+        await self._touch(question.dialogue_id)
         if question.cluster_id is None:
             await self._conn.execute(
                 "INSERT INTO clusters (id, dialogue_id, updated_at) VALUES (?, ?, ?)",

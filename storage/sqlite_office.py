@@ -1,36 +1,17 @@
-"""SQLite queries for the office's side: staff, clusters, audit, deliveries, small facts."""
+"""SQLite queries for the office's side: staff, audit, recipients, deliveries, small facts."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import aiosqlite
 
 from domain.models import (
     AuditEntry,
-    ClusterRecord,
     Delivery,
     DeliveryStatus,
-    QuestionStatus,
     Recipient,
 )
-
-_CLUSTER_COLUMNS = (
-    "id, dialogue_id, department, answer_due, answer, answered_at, answered_by, forwarded_to"
-)
-
-
-def _cluster(row: aiosqlite.Row) -> ClusterRecord:
-    return ClusterRecord(
-        id=int(row[0]),
-        dialogue_id=int(row[1]),
-        department=row[2],
-        answer_due=None if row[3] is None else date.fromisoformat(row[3]),
-        answer=row[4],
-        answered_at=None if row[5] is None else datetime.fromisoformat(row[5]),
-        answered_by=row[6],
-        forwarded_to=row[7],
-    )
 
 
 class OfficeQueries:
@@ -83,142 +64,6 @@ class OfficeQueries:
             "SELECT at, who, action, detail FROM audit ORDER BY id DESC LIMIT ?", (limit,)
         )
         return [AuditEntry(datetime.fromisoformat(r[0]), r[1], r[2], r[3]) for r in rows]
-
-    # Clusters --------------------------------------------------------------------------------
-    async def cluster(self, cluster_id: int) -> ClusterRecord | None:
-        rows = await self._rows(
-            f"SELECT {_CLUSTER_COLUMNS} FROM clusters WHERE id = ?", (cluster_id,)
-        )
-        return _cluster(rows[0]) if rows else None
-
-    async def clusters_of(self, dialogue_id: int) -> dict[int, ClusterRecord]:
-        rows = await self._rows(
-            f"SELECT {_CLUSTER_COLUMNS} FROM clusters WHERE dialogue_id = ?", (dialogue_id,)
-        )
-        return {int(r[0]): _cluster(r) for r in rows}
-
-    async def _set_status(self, cluster_id: int, status: QuestionStatus, only_from: str) -> None:
-        await self._conn.execute(
-            f"UPDATE questions SET status = ? WHERE COALESCE(cluster_id, id) = ? "
-            f"AND status IN ({only_from})",
-            (status.value, cluster_id),
-        )
-
-    async def assign(
-        self, cluster_id: int, department: str, due: date | None, at: datetime
-    ) -> None:
-        await self._conn.execute(
-            "UPDATE clusters SET department = ?, answer_due = ?, updated_at = ? WHERE id = ?",
-            (department, None if due is None else due.isoformat(), at.isoformat(), cluster_id),
-        )
-        await self._set_status(cluster_id, QuestionStatus.ASSIGNED, "'received'")
-
-    async def set_due(self, cluster_id: int, due: date, at: datetime) -> None:
-        await self._conn.execute(
-            "UPDATE clusters SET answer_due = ?, updated_at = ? WHERE id = ?",
-            (due.isoformat(), at.isoformat(), cluster_id),
-        )
-
-    async def record_answer(self, cluster_id: int, text: str, by: str, at: datetime) -> None:
-        await self._conn.execute(
-            "UPDATE clusters SET answer = ?, answered_by = ?, answered_at = ?, "
-            "forwarded_to = NULL, updated_at = ? WHERE id = ?",
-            (text, by, at.isoformat(), at.isoformat(), cluster_id),
-        )
-        await self._set_status(
-            cluster_id, QuestionStatus.ANSWERED, "'received', 'assigned', 'forwarded', 'answered'"
-        )
-
-    async def record_forward(self, cluster_id: int, authority: str, by: str, at: datetime) -> None:
-        await self._conn.execute(
-            "UPDATE clusters SET forwarded_to = ?, answered_by = ?, answered_at = ?, "
-            "updated_at = ? WHERE id = ?",
-            (authority, by, at.isoformat(), at.isoformat(), cluster_id),
-        )
-        await self._set_status(
-            cluster_id, QuestionStatus.FORWARDED, "'received', 'assigned', 'forwarded'"
-        )
-
-    async def merge_clusters(self, keep: int, absorb: int, at: datetime) -> int:
-        """Move every question of `absorb` into `keep`; where both were handled, `keep` wins."""
-        kept, gone = await self.cluster(keep), await self.cluster(absorb)
-        moved = await self._count(
-            "UPDATE questions SET cluster_id = ? WHERE COALESCE(cluster_id, id) = ?",
-            (keep, absorb),
-        )
-        if kept is not None and gone is not None:
-            await self._conn.execute(
-                "UPDATE clusters SET department = COALESCE(department, ?), "
-                "answer_due = COALESCE(answer_due, ?), answer = COALESCE(answer, ?), "
-                "answered_at = COALESCE(answered_at, ?), answered_by = COALESCE(answered_by, ?), "
-                "forwarded_to = COALESCE(forwarded_to, ?), updated_at = ? WHERE id = ?",
-                (
-                    gone.department,
-                    None if gone.answer_due is None else gone.answer_due.isoformat(),
-                    gone.answer,
-                    None if gone.answered_at is None else gone.answered_at.isoformat(),
-                    gone.answered_by,
-                    gone.forwarded_to,
-                    at.isoformat(),
-                    keep,
-                ),
-            )
-        await self._conn.execute("DELETE FROM clusters WHERE id = ?", (absorb,))
-        return moved
-
-    async def split_question(self, question_id: int, at: datetime) -> int | None:
-        """Take a question out of its cluster; returns the id of the cluster it left."""
-        rows = await self._rows(
-            "SELECT dialogue_id, COALESCE(cluster_id, id) FROM questions WHERE id = ?",
-            (question_id,),
-        )
-        if not rows:
-            return None
-        dialogue_id, old = int(rows[0][0]), int(rows[0][1])
-        others = [
-            int(r[0])
-            for r in await self._rows(
-                "SELECT id FROM questions WHERE COALESCE(cluster_id, id) = ? AND id != ? "
-                "ORDER BY id",
-                (old, question_id),
-            )
-        ]
-        if not others:
-            return None  # already alone
-        if old == question_id:
-            # The first member leaves: the rest keep the office's handling under a new id.
-            new_id = others[0]
-            await self._conn.execute(
-                "UPDATE questions SET cluster_id = CASE WHEN id = ? THEN NULL ELSE ? END "
-                "WHERE COALESCE(cluster_id, id) = ? AND id != ?",
-                (new_id, new_id, old, question_id),
-            )
-            await self._conn.execute(
-                "INSERT INTO clusters (id, dialogue_id, department, answer_due, answer, "
-                "answered_at, answered_by, forwarded_to, updated_at) "
-                "SELECT ?, dialogue_id, department, answer_due, answer, answered_at, "
-                "answered_by, forwarded_to, ? FROM clusters WHERE id = ?",
-                (new_id, at.isoformat(), old),
-            )
-            await self._conn.execute(
-                "UPDATE clusters SET department = NULL, answer_due = NULL, answer = NULL, "
-                "answered_at = NULL, answered_by = NULL, forwarded_to = NULL, updated_at = ? "
-                "WHERE id = ?",
-                (at.isoformat(), old),
-            )
-        else:
-            await self._conn.execute(
-                "UPDATE questions SET cluster_id = NULL WHERE id = ?", (question_id,)
-            )
-            await self._conn.execute(
-                "INSERT INTO clusters (id, dialogue_id, updated_at) VALUES (?, ?, ?)",
-                (question_id, dialogue_id, at.isoformat()),
-            )
-        # The question left the cluster's answer behind: it is handled afresh.
-        await self._conn.execute(
-            "UPDATE questions SET status = 'received' WHERE id = ?", (question_id,)
-        )
-        return old
 
     async def recipients(self, cluster_id: int) -> list[Recipient]:
         """Everyone who asked in the cluster or backed one of its questions, once each."""

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time
 from bot.paper.forms import SOURCE, ImportResult, PaperRow, RawRow, UnusableInput
 from bot.paper.rows import check_rows
 from bot.services import Services
-from domain.dedupe import looks_like_complaint
+from domain.complaints import looks_like_complaint
 from domain.models import NewQuestion
 from domain.plan import Plan
 from handlers.duplicates import DuplicateFinder
@@ -29,8 +29,6 @@ async def import_forms(
     now = services.clock()
     today = now.astimezone(settings.commune.tz).date()
     result = ImportResult(code)
-    # A finder of its own: it is dropped with this run, so rows indexed inside a transaction
-    # that rolls back are never seen by anyone else.
     finder = DuplicateFinder(settings.dedupe_threshold)
     async with services.store.transaction() as tx:
         dialogue = await tx.dialogue_by_code(code)
@@ -44,8 +42,6 @@ async def import_forms(
             complaint = looks_like_complaint(row.text)
             question = _question(row, dialogue.id, settings, file_name, complaint)
             stored = await store_question(tx, finder, question)
-            # Indexed at once so that two rows of the same file asking the same thing cluster.
-            stored.index()
             result.imported.append(stored.question)
             result.joined += stored.joined
             result.complaints += complaint

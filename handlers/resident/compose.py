@@ -8,7 +8,7 @@ handlers/resident/flows.py says which is which.
 
 from __future__ import annotations
 
-from domain.dedupe import looks_like_complaint
+from domain.complaints import looks_like_complaint
 from domain.models import Dialogue, Question
 from domain.timefmt import fmt_datetime
 from handlers.common import snippet
@@ -185,8 +185,10 @@ async def complaint_choice(turn: Turn, key: str) -> None:
 async def _offer_similar(turn: Turn) -> None:
     dialogue = await current_dialogue(turn)
     assert dialogue is not None and turn.resident is not None
-    text = turn.draft(Draft).text or ""
-    found = await turn.finder.similar(turn.tx, dialogue.id, text, limit=SIMILAR_SHOWN * 3)
+    draft = turn.draft(Draft)
+    found = await turn.finder.similar(
+        turn.tx, dialogue.id, draft.text or "", draft.category, limit=SIMILAR_SHOWN * 3
+    )
     by_id = {q.id: q for q in await turn.tx.questions_by_ids([qid for qid, _ in found])}
     shown: list[Question] = []
     clusters: set[int] = set()

@@ -48,7 +48,6 @@ async def send(turn: Turn, key: str) -> None:
         return
     assert draft.proxy or turn.resident is not None
     stored = await store_question(turn.tx, turn.finder, _question(turn, dialogue, draft))
-    turn.after_commit(stored.index)
     code = stored.question.receipt_code
     if draft.proxy:
         await show_menu(turn, turn.t("send.proxy_receipt", code=code))
