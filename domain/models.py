@@ -183,6 +183,8 @@ class SuggestedPair:
     confidence: float
     status: str  # open | merged | dismissed
     created_at: datetime
+    cluster: int  # the clusters the two questions are in now
+    other_cluster: int
 
 
 @dataclass(frozen=True)

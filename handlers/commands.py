@@ -50,6 +50,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("traloi", Flow.OFFICE, Role.OFFICIAL, False, True),
     Command("chuyen", Flow.OFFICE, Role.OFFICIAL, False, True),
     Command("gop", Flow.OFFICE, Role.OFFICIAL, False, True),
+    Command("goiy", Flow.OFFICE, Role.OFFICIAL, False, True),
     Command("tach", Flow.OFFICE, Role.OFFICIAL, False, True),
     Command("nhatky", Flow.OFFICE, Role.OFFICIAL, False, True),
     Command("dshoinghi", Flow.ADMIN, Role.OFFICIAL, False, True),

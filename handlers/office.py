@@ -19,7 +19,7 @@ from domain.plan import Role
 from domain.reports.data import ReportData
 from domain.reports.digest import format_digest, format_empty_digest
 from domain.timefmt import fmt_datetime, fmt_day
-from handlers import commands, staff
+from handlers import commands, staff, suggestions
 from handlers.common import parse_code, parse_date, snippet
 from handlers.engine import Handler, On, Turn
 from handlers.io import Attachment, Choice, Reply
@@ -262,10 +262,74 @@ async def set_due(turn: Turn, argument: str) -> None:
 # --- answers and forwarding ----------------------------------------------------------------
 
 
+PREVIEW_MEMBERS = 8
+
+
 async def start_answer(turn: Turn, argument: str) -> None:
     question = await _question_arg(turn, argument, "traloi")
     if question is not None:
+        await _preview_answer(turn, question)
+
+
+async def _preview_answer(turn: Turn, question: Question, lead: str = "") -> None:
+    """Before an answer is written: who will receive it, and the cluster's members, marking
+    those the engine put there that no official has looked at; any of them can be left out."""
+    members = [
+        q
+        for q in await turn.tx.dialogue_questions(question.dialogue_id)
+        if q.cluster_id == question.cluster_id
+    ]
+    record = await turn.tx.cluster(question.cluster_id)
+    reviewed = record is not None and record.reviewed_by is not None
+    people = len(await turn.tx.recipients(question.cluster_id))
+    lines = []
+    for number, member in enumerate(members[:PREVIEW_MEMBERS], start=1):
+        unchecked = number > 1 and member.clustered_by is None and not reviewed
+        lines.append(
+            turn.t(
+                "answer_preview.member_unchecked" if unchecked else "answer_preview.member",
+                n=number,
+                code=member.receipt_code,
+                text=snippet(member.text, 90),
+            )
+        )
+    if len(members) > PREVIEW_MEMBERS:
+        lines.append(turn.t("answer_preview.more", count=len(members) - PREVIEW_MEMBERS))
+    choices = [Choice("write", turn.t("answer_preview.write"))]
+    choices += [
+        Choice(f"out{m.id}", turn.t("answer_preview.leave_out", n=n))
+        for n, m in enumerate(members[:PREVIEW_MEMBERS], start=1)
+        if n > 1
+    ]
+    choices.append(Choice("no", turn.t("office.no")))
+    text = turn.t(
+        "answer_preview.head",
+        code=members[0].receipt_code if members else question.receipt_code,
+        count=len(members),
+        people=people,
+        members="\n".join(lines),
+    )
+    turn.ask(OfficeStep.PREVIEW_ANSWER, f"{lead}\n\n{text}" if lead else text, choices)
+
+
+async def preview_choice(turn: Turn, key: str) -> None:
+    draft = turn.draft(OfficeDraft)
+    assert draft.question is not None
+    question = (await turn.tx.questions_by_ids([draft.question]))[0]
+    if key == "write":
         await _ask_answer(turn, question)
+        return
+    member_id = int(key.removeprefix("out"))
+    found = await turn.tx.questions_by_ids([member_id])
+    lead = ""
+    if found and found[0].cluster_id == question.cluster_id and found[0].id != question.cluster_id:
+        member = found[0]
+        if await turn.finder.split(turn.tx, member, turn.inbound.person, turn.now):
+            await turn.tx.audit(turn.now, turn.inbound.person, "split", member.receipt_code)
+            lead = turn.t("answer_preview.left_out", code=member.receipt_code)
+    question = (await turn.tx.questions_by_ids([draft.question]))[0]
+    draft.cluster = question.cluster_id
+    await _preview_answer(turn, question, lead)
 
 
 async def _ask_answer(turn: Turn, question: Question, lead: str = "") -> None:
@@ -310,6 +374,8 @@ async def take_answer(turn: Turn, text: str) -> None:
 async def record_answer(turn: Turn, key: str) -> None:
     first = await _first_of_cluster(turn)
     answer = str(turn.draft(OfficeDraft).answer)
+    # The official saw the members in the preview and sent the answer to all of them.
+    await turn.finder.review(turn.tx, first.id, first.dialogue_id, turn.inbound.person, turn.now)
     await turn.tx.record_answer(first.id, answer, turn.inbound.person, turn.now)
     record = await turn.tx.cluster(first.id)
     dept = turn.plan.department(record.department if record else None)
@@ -457,6 +523,12 @@ async def split(turn: Turn, key: str) -> None:
     turn.finish(turn.t("office.split", code=question.receipt_code))
 
 
+async def review_suggestions(turn: Turn, argument: str) -> None:
+    dialogues = await _dialogues_for(turn, argument)
+    if dialogues is not None:
+        await suggestions.start(turn, dialogues)
+
+
 # --- the tables ----------------------------------------------------------------------------
 
 HANDLERS: dict[str, Handler] = {
@@ -467,6 +539,7 @@ HANDLERS: dict[str, Handler] = {
     "traloi": start_answer,
     "chuyen": ask_authority,
     "gop": ask_merge,
+    "goiy": review_suggestions,
     "tach": ask_split,
     "nhatky": audit_log,
     **staff.HANDLERS,
@@ -480,6 +553,8 @@ STEPS: dict[OfficeStep, On] = {
     OfficeStep.CONFIRM_FORWARD: On(choice=record_forward),
     OfficeStep.CONFIRM_MERGE: On(choice=merge),
     OfficeStep.CONFIRM_SPLIT: On(choice=split),
+    OfficeStep.REVIEW_SUGGESTION: On(choice=suggestions.decide),
+    OfficeStep.PREVIEW_ANSWER: On(choice=preview_choice),
 }
 
 

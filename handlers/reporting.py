@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from domain.models import ClusterRecord, Dialogue, Question
 from domain.plan import Plan
-from domain.reports.data import ClusterSummary, DigestData, QuestionRow, ReportData
+from domain.reports.data import ClusterSummary, DigestData, PairLine, QuestionRow, ReportData
 from domain.texts import Texts
 from storage.base import Transaction
 
@@ -102,6 +102,11 @@ async def build_digest(
     final: bool = False,
 ) -> DigestData:
     clusters, questions = await cluster_summaries(tx, plan, texts, dialogue, after_id)
+    codes = {q.id: q.receipt_code for q in questions}
+    pairs = tuple(
+        PairLine(codes[p.cluster], codes[p.other_cluster], p.confidence)
+        for p in await tx.open_suggestions(dialogue.id)
+    )
     tz = dialogue.tz
     return DigestData(
         commune=plan.commune.name,
@@ -113,6 +118,7 @@ async def build_digest(
         clusters=tuple(clusters),
         total_questions=len(questions),
         final=final,
+        pairs=pairs,
     )
 
 

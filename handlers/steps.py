@@ -40,6 +40,8 @@ class OfficeStep(StrEnum):
     CONFIRM_ANSWER = "office_confirm_answer"
     WRITE_AUTHORITY = "office_write_authority"
     CONFIRM_FORWARD = "office_confirm_forward"
+    REVIEW_SUGGESTION = "office_review_suggestion"  # /goiy: merge, keep apart, or later
+    PREVIEW_ANSWER = "office_preview_answer"  # /traloi: who will receive it; leave some out
     CONFIRM_MERGE = "office_confirm_merge"
     CONFIRM_SPLIT = "office_confirm_split"
 

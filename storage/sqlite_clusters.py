@@ -49,7 +49,19 @@ def _pair(row: aiosqlite.Row) -> SuggestedPair:
         confidence=float(row[4]),
         status=str(row[5]),
         created_at=datetime.fromisoformat(row[6]),
+        cluster=int(row[7]),
+        other_cluster=int(row[8]),
     )
+
+
+_PAIR_COLUMNS = (
+    "s.id, s.dialogue_id, s.question_id, s.other_id, s.confidence, s.status, s.created_at, "
+    "COALESCE(a.cluster_id, a.id), COALESCE(b.cluster_id, b.id)"
+)
+_PAIR_FROM = (
+    "FROM suggestions s JOIN questions a ON a.id = s.question_id "
+    "JOIN questions b ON b.id = s.other_id"
+)
 
 
 _OF_CLUSTER = "(SELECT dialogue_id FROM clusters WHERE id = ?)"
@@ -307,20 +319,37 @@ class ClusterQueries:
         )
         return cur.rowcount > 0
 
-    async def suggestions(self, dialogue_id: int, status: str = "open") -> list[SuggestedPair]:
+    async def open_suggestions(self, dialogue_id: int) -> list[SuggestedPair]:
+        """Open suggestions still worth a look, most likely first, one per pair of clusters:
+        the two questions are in different clusters, and no official kept those apart."""
         rows = await self._rows(
-            "SELECT id, dialogue_id, question_id, other_id, confidence, status, created_at "
-            "FROM suggestions WHERE dialogue_id = ? AND status = ? "
-            "ORDER BY confidence DESC, id",
-            (dialogue_id, status),
+            f"""
+            SELECT {_PAIR_COLUMNS} {_PAIR_FROM}
+            WHERE s.dialogue_id = ? AND s.status = 'open'
+              AND COALESCE(a.cluster_id, a.id) != COALESCE(b.cluster_id, b.id)
+              AND NOT EXISTS (
+                SELECT 1 FROM kept_apart k
+                JOIN questions x ON x.id = k.question_id JOIN questions y ON y.id = k.other_id
+                WHERE (COALESCE(x.cluster_id, x.id) = COALESCE(a.cluster_id, a.id)
+                       AND COALESCE(y.cluster_id, y.id) = COALESCE(b.cluster_id, b.id))
+                   OR (COALESCE(x.cluster_id, x.id) = COALESCE(b.cluster_id, b.id)
+                       AND COALESCE(y.cluster_id, y.id) = COALESCE(a.cluster_id, a.id)))
+            ORDER BY s.confidence DESC, s.id
+            """,
+            (dialogue_id,),
         )
-        return [_pair(r) for r in rows]
+        seen: set[frozenset[int]] = set()
+        pairs = []
+        for pair in map(_pair, rows):
+            key = frozenset((pair.cluster, pair.other_cluster))
+            if key not in seen:
+                seen.add(key)
+                pairs.append(pair)
+        return pairs
 
     async def suggestion(self, suggestion_id: int) -> SuggestedPair | None:
         rows = await self._rows(
-            "SELECT id, dialogue_id, question_id, other_id, confidence, status, created_at "
-            "FROM suggestions WHERE id = ?",
-            (suggestion_id,),
+            f"SELECT {_PAIR_COLUMNS} {_PAIR_FROM} WHERE s.id = ?", (suggestion_id,)
         )
         return _pair(rows[0]) if rows else None
 

@@ -226,6 +226,7 @@ async def test_conclusion_reaches_each_asker_with_their_own_answer(admin: Harnes
         backer = await tx.resident("telegram", str(THIRD))
         await tx.add_support(1, backer.id, services.clock())
     await admin.send(OFFICIAL, "/traloi BL26-0001")
+    await admin.press(OFFICIAL, "Viết câu trả lời")
     await admin.send(OFFICIAL, "Tuyến đường được sửa trong quý I năm 2027.")
     await admin.press(OFFICIAL, "Ghi nhận và báo người dân")
     await admin.send(ADMIN, "/lichhop BL26 28/12/2026 08:00")

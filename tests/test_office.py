@@ -123,6 +123,7 @@ async def test_assign_answer_and_notify_everyone_behind_the_cluster(office: Harn
         await tx.add_support(1, backer.id, services.clock())
 
     await office.send(OFFICIAL, "/traloi BL26-0001")
+    await office.press(OFFICIAL, "Viết câu trả lời")
     await office.send(OFFICIAL, "Xã đã đưa tuyến đường vào kế hoạch sửa chữa quý I năm 2027.")
     assert "2 người" in office.last_text(OFFICIAL)
     await office.press(OFFICIAL, "Ghi nhận và báo người dân")
@@ -147,6 +148,7 @@ async def test_answers_held_until_conclusion_when_configured(tmp_path: Path) -> 
     try:
         await seed(harness)
         await harness.send(OFFICIAL, "/traloi BL26-0002")
+        await harness.press(OFFICIAL, "Viết câu trả lời")
         await harness.send(OFFICIAL, "Hộ nghèo được hỗ trợ 40 triệu đồng theo Nghị quyết của tỉnh.")
         await harness.press(OFFICIAL, "Ghi nhận và báo người dân")
         await harness.app.bot_data["outbox"].flush()

@@ -143,7 +143,7 @@ class Clusters:
             if len(suggestions) == SUGGESTIONS_PER_QUESTION or link < self.suggest:
                 break
             cid = self._current(cid)
-            if cid in seen or self._kept_apart(cluster, cid):
+            if cid in seen or self.kept_apart(cluster, cid):
                 continue
             seen.add(cid)
             suggestions.append(Suggestion(cluster, cid, round(link, 2)))
@@ -191,7 +191,7 @@ class Clusters:
                 continue
             if self._clusters[cid].locked or self._clusters[cluster].locked:
                 continue
-            if self._kept_apart(cluster, cid) or self._between(cluster, cid) < self.join:
+            if self.kept_apart(cluster, cid) or self._between(cluster, cid) < self.join:
                 continue
             keep, gone = sorted((cluster, cid), key=self.index.slot_of)
             self._absorb(keep, gone)
@@ -345,7 +345,8 @@ class Clusters:
         """A candidate's cluster id after merges made while placing the question."""
         return cluster if cluster in self._clusters else self._cluster_of[cluster]
 
-    def _kept_apart(self, a: str, b: str) -> bool:
+    def kept_apart(self, a: str, b: str) -> bool:
+        """Whether an official kept these two clusters apart (a dismissal or a split)."""
         if not self._apart:
             return False
         theirs = set(self._clusters[b].members)

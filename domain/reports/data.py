@@ -72,6 +72,15 @@ class ReportData:
 
 
 @dataclass(frozen=True)
+class PairLine:
+    """Two clusters the engine thinks may be one request, named by their first receipt codes."""
+
+    code: str
+    other_code: str
+    confidence: float
+
+
+@dataclass(frozen=True)
 class DigestData:
     commune: str
     dialogue_code: str
@@ -82,3 +91,4 @@ class DigestData:
     clusters: tuple[ClusterSummary, ...]  # only what is new in this digest
     total_questions: int  # in the dialogue so far
     final: bool  # the digest sent at the deadline
+    pairs: tuple[PairLine, ...] = ()  # suggested duplicates waiting for an official

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain.reports.data import ClusterSummary, DigestData
+from domain.reports.data import ClusterSummary, DigestData, PairLine
 from domain.texts import Texts
 from domain.timefmt import fmt_day
 
@@ -232,8 +232,35 @@ def _pack(data: DigestData, texts: Texts, budget: int) -> list[str]:
                 current = [lead, item]
             else:
                 current.extend(parts)
+    if data.pairs:
+        block = _cut_to(_pairs_block(data.pairs, texts), budget)
+        if size(_SEP.join([*current, block])) > budget:
+            chunks.append(current)
+            current = [block]
+        else:
+            current.append(block)
     chunks.append(current)
     return [_SEP.join(chunk) for chunk in chunks]
+
+
+PAIRS_SHOWN = 5
+
+
+def _pairs_block(pairs: Sequence[PairLine], texts: Texts) -> str:
+    """The "may be duplicates" section: the likeliest pairs, and how many more there are."""
+    lines = [texts("suggest.digest_head", count=len(pairs))]
+    for pair in pairs[:PAIRS_SHOWN]:
+        lines.append(
+            texts(
+                "suggest.digest_line",
+                code1=pair.code,
+                code2=pair.other_code,
+                confidence=round(pair.confidence),
+            )
+        )
+    if len(pairs) > PAIRS_SHOWN:
+        lines.append(texts("suggest.digest_more", count=len(pairs) - PAIRS_SHOWN))
+    return "\n".join(lines)
 
 
 def format_digest(data: DigestData, texts: Texts, limit: int = TELEGRAM_LIMIT) -> list[str]:
