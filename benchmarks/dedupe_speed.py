@@ -1,19 +1,22 @@
-"""Speed of similar-question lookup and clustering, next to the naive all-pairs baseline.
+"""Speed of the clustering engine and of the similar-question lookup, next to all-pairs cdist.
 
 Corpora of 1k, 10k and 100k questions are generated from templates of commune requests, with
 many places (so that most pairs are *not* duplicates, as in a real dialogue) and the ways
-residents type (no diacritics, teencode). For each size the script prints:
+residents type (no diacritics, teencode). For each size the script prints, measured in the
+same run:
 
-- lookup: time for `SimilarityIndex.similar` on new questions, p50 and p95;
-- clustering: time to cluster the whole corpus incrementally (`Clusters`), the best of
-  `--repeat` runs (3), each from nothing (caches emptied), with the range of all of them;
-- the baseline: the same scorer over *all* earlier questions (`SimilarityIndex(candidates=0)`:
-  no blocking, every pair scored), timed the same way, skipped with an estimate above
-  `--baseline-pairs` (50 million: the 10k corpus), and how far the index's clusters agree with
-  the baseline's (pairwise precision/recall);
-- the quality of both on the labelled set (benchmarks/data/petitions.jsonl).
+- clustering: the time to place every question with `Clusters.add`, the call the chat, the
+  import and `cluster` make, from nothing (caches emptied), the best of `--repeat` runs with
+  the slowest after it, its CPU time and the memory the process holds afterwards;
+- lookup: `Clusters.similar` (what a resident sees before sending) on new questions, p50 and p95;
+- the baseline: rapidfuzz's `process.cdist` of every question against every other on their
+  folded text with `token_set_ratio` (the naive all-pairs comparison), on both cores, timed
+  in full up to `--baseline-max` questions and estimated above from the pairs per second
+  measured at the largest size timed;
+- time per question at each size, to show how it grows.
 
-Targets: lookup p95 ≤ 10 ms at 10k and ≤ 50 ms at 100k; clustering 10k ≤ 3 s, 100k ≤ 60 s.
+Targets: clustering 10k ≤ 0.3 × the all-pairs cdist of the same run, near-linear growth to
+100k; lookup p95 ≤ 10 ms at 10k.
 Run: python benchmarks/dedupe_speed.py [--sizes 1000 10000 100000]
 """
 
@@ -22,24 +25,21 @@ from __future__ import annotations
 import argparse
 import gc
 import random
+import resource
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dedupe_quality import Row, evaluate, load, pairwise
+from rapidfuzz import fuzz
+from rapidfuzz.process import cdist
 
-from domain.dedupe import (
-    DEFAULT_THRESHOLD,
-    Clusters,
-    SimilarityIndex,
-    clear_caches,
-)
-from domain.normalize import fold
+from domain.dedupe.clusters import Clusters
+from domain.dedupe.text import analyse
+from domain.normalize import fold, fold_word
 
 # --- corpus generator ---------------------------------------------------------------------------
 
@@ -164,143 +164,96 @@ def generate(n: int, seed: int = 7) -> list[str]:
 
 def _percentiles(samples: Sequence[float]) -> tuple[float, float]:
     ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-    return statistics.median(ordered), p95
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
 
 
-def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:.2f} ms"
-
-
-def baseline_index() -> SimilarityIndex:
-    """All pairs with the same scorer and rule: every earlier question is scored."""
-    return SimilarityIndex(candidates=0)
-
-
-def baseline_assign(rows: Sequence[Row], threshold: float) -> dict[str, str]:
-    clusters = Clusters(threshold, baseline_index())
-    return {r.id: clusters.add(r.id, r.text) for r in rows}
-
-
-def agreement(ours: Sequence[str], theirs: Sequence[str]) -> tuple[float, float]:
-    """Pairwise precision and recall of one clustering against another (same items)."""
-    rows = [Row(str(i), "", "", c) for i, c in enumerate(theirs)]
-    p, r, _ = pairwise(rows, {str(i): c for i, c in enumerate(ours)})
-    return p, r
-
-
-def cluster_cold(
-    texts: Sequence[str], index: SimilarityIndex | None = None
-) -> tuple[Clusters, list[str], float, float]:
-    """Cluster from nothing: caches emptied first, so no run profits from an earlier one."""
-    clear_caches()
+def _cold() -> None:
+    """Forget every per-text result kept between calls, so no run profits from an earlier one."""
+    analyse.cache_clear()
+    fold_word.__globals__["_FOLDED"].clear()
     gc.collect()
+
+
+def cluster_once(texts: Sequence[str]) -> tuple[Clusters, float, float]:
+    _cold()
     start, cpu = time.perf_counter(), time.process_time()
-    clusters = Clusters(DEFAULT_THRESHOLD, index)
-    assigned = [clusters.add(str(i), text) for i, text in enumerate(texts)]
-    return clusters, assigned, time.perf_counter() - start, time.process_time() - cpu
+    clusters = Clusters()
+    for i, text in enumerate(texts):
+        clusters.add(str(i), text)
+    return clusters, time.perf_counter() - start, time.process_time() - cpu
 
 
-def best_of(
-    repeat: int, texts: Sequence[str], make_index: Callable[[], SimilarityIndex] | None = None
-) -> tuple[Clusters, list[str], float, float, str]:
-    """Best of `repeat` cold runs, as `timeit` does: this machine's speed varies by tens of per
-    cent between identical runs, and the fastest run is the one least slowed by the rest."""
-    runs = [cluster_cold(texts, make_index() if make_index else None) for _ in range(repeat)]
-    clusters, assigned, _, _ = runs[-1]
-    walls = [wall for _, _, wall, _ in runs]
-    spread = f", {len(runs)} lần: {min(walls):.2f}–{max(walls):.2f} s" if len(runs) > 1 else ""
-    return clusters, assigned, min(walls), min(cpu for _, _, _, cpu in runs), spread
+def all_pairs(texts: Sequence[str], rows: int | None = None) -> float:
+    """Seconds for rapidfuzz's cdist of `rows` questions (all by default) against all."""
+    keys = [fold(t) for t in texts]
+    queries = keys if rows is None else keys[:rows]
+    start = time.perf_counter()
+    cdist(queries, keys, scorer=fuzz.token_set_ratio, workers=-1, dtype="uint8")
+    return time.perf_counter() - start
 
 
-# What the all-pairs clustering cost per pair on this machine at 10k (6.3 s for 50 million
-# pairs): used only to say how long a skipped baseline would take.
-_BASELINE_SECONDS_PER_PAIR = 1.3e-7
-
-
-def measure(n: int, queries: int, baseline_pairs_limit: int, repeat: int) -> None:
+def measure(n: int, queries: int, repeat: int, baseline_max: int, rate: list[float]) -> float:
     texts = generate(n)
     probes = generate(queries, seed=99)
-    clusters, assigned, cluster_time, cluster_cpu, spread = best_of(repeat, texts)
-    index: SimilarityIndex = clusters.index
+    runs = [cluster_once(texts) for _ in range(repeat)]
+    clusters = runs[-1][0]
+    walls = [wall for _, wall, _ in runs]
+    cpu = min(c for _, _, c in runs)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     times = []
     for text in probes:
-        t0 = time.perf_counter()
-        index.similar(text, limit=3)
-        times.append(time.perf_counter() - t0)
+        start = time.perf_counter()
+        clusters.similar(text, limit=3)
+        times.append(time.perf_counter() - start)
     p50, p95 = _percentiles(times)
     print(f"\n{n:,} câu hỏi ({len(clusters.clusters()):,} cụm)".replace(",", "."))
-    print(f"  chỉ mục : tra cứu p50 {_ms(p50)}, p95 {_ms(p95)}; gom cụm {cluster_time:.2f} s"
-          f" (CPU {cluster_cpu:.2f} s{spread})")
-
-    # The baseline: the same scorer over every indexed question (no blocking).
-    base_index = baseline_index()
-    for i in range(n):
-        feats = index.features_of(str(i))
-        if feats is not None:
-            base_index.add_features(str(i), feats)
-    # Both indexes weigh words with an IDF snapshot of the same questions: the comparison is
-    # about blocking, not about a snapshot taken a few hundred questions earlier.
-    index.refresh()
-    base_index.refresh()
-    base_queries = probes[: max(5, min(queries, 2_000_000 // max(n, 1)))]
-    btimes = []
-    same = 0
-    for text in base_queries:
-        t0 = time.perf_counter()
-        found = base_index.similar(text, limit=3)
-        btimes.append(time.perf_counter() - t0)
-        same += found[:1] == index.similar(text, limit=3)[:1]
-    b50, b95 = _percentiles(btimes)
-    line = (
-        f"  cơ sở   : tra cứu p50 {_ms(b50)}, p95 {_ms(b95)} ({len(btimes)} câu;"
-        f" chỉ mục cho cùng kết quả đầu ở {same}/{len(btimes)})"
+    print(
+        f"  gom cụm (Clusters.add): {min(walls):.2f} s (chậm nhất {max(walls):.2f} s;"
+        f" CPU {cpu:.2f} s; {min(walls) / n * 1000:.2f} ms một câu; bộ nhớ tối đa {rss:.0f} MB)"
     )
-    pairs = n * (n - 1) // 2
-    if pairs <= baseline_pairs_limit:
-        _, base, base_time, base_cpu, base_spread = best_of(repeat, texts, baseline_index)
-        line += f"; gom cụm {base_time:.2f} s (CPU {base_cpu:.2f} s{base_spread})"
-        p, r = agreement(assigned, base)
-        line += f"\n  chỉ mục so với cơ sở: precision {p:.3f}, recall {r:.3f} (theo cặp)"
+    print(f"  tra cứu câu tương tự: p50 {p50 * 1000:.2f} ms, p95 {p95 * 1000:.2f} ms")
+    pairs = n * n
+    if n <= baseline_max:
+        baseline = all_pairs(texts)
+        rate[:] = [pairs / baseline]
+        how = "đo đủ"
     else:
-        minutes = pairs * _BASELINE_SECONDS_PER_PAIR / 60
-        line += (
-            f"; gom cụm bỏ qua: {pairs:_} cặp (ước tính ~{minutes:.0f} phút:"
-            " thời gian tăng theo bình phương số câu)".replace("_", ".")
+        baseline = pairs / rate[0] if rate else float("nan")
+        how = "ước tính từ tốc độ đo ở cỡ lớn nhất đã đo đủ"
+    print(
+        f"  cơ sở: cdist mọi cặp ({pairs:_} cặp, hai nhân): {baseline:.1f} s ({how});".replace(
+            "_", "."
         )
-    print(line)
+        + f" gom cụm / cơ sở = {min(walls) / baseline:.3f}"
+    )
+    return min(walls) / n
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Đo tốc độ tìm câu hỏi tương tự và gom cụm.")
+    parser = argparse.ArgumentParser(description="Đo tốc độ gom cụm và tra cứu câu tương tự.")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument(
-        "--repeat",
-        type=int,
-        default=3,
-        help="gom cụm bao nhiêu lần (mỗi lần từ đầu, bộ nhớ đệm đã xóa); in lần nhanh nhất",
+        "--repeat", type=int, default=2, help="số lần gom cụm mỗi cỡ (lấy lần nhanh nhất)"
     )
     parser.add_argument(
-        "--baseline-pairs",
-        type=int,
-        default=50_000_000,
-        help="gom cụm theo cách cơ sở chỉ khi số cặp không vượt quá số này",
+        "--baseline-max", type=int, default=10_000, help="đo đủ cơ sở cdist đến cỡ này"
     )
     args = parser.parse_args(argv)
-    print("Mục tiêu: tra cứu p95 ≤ 10 ms ở 10k, ≤ 50 ms ở 100k; gom cụm 10k ≤ 3 s, 100k ≤ 60 s")
+    print("Mục tiêu: gom cụm 10k ≤ 0,3 × cdist mọi cặp; tăng gần tuyến tính đến 100k;"
+          " tra cứu p95 ≤ 10 ms ở 10k")
+    rate: list[float] = []
+    per_question = {}
     for n in args.sizes:
-        measure(n, args.queries, args.baseline_pairs, max(1, args.repeat))
-
-    rows = load()
-    print(f"\nChất lượng trên tập gán nhãn ({len(rows)} câu), ngưỡng {DEFAULT_THRESHOLD:g}:")
-    for name, assign in (("chỉ mục", None), ("cơ sở", baseline_assign)):
-        p, r, f1 = (
-            evaluate(rows, DEFAULT_THRESHOLD, assign)
-            if assign
-            else evaluate(rows, DEFAULT_THRESHOLD)
+        repeat = args.repeat if n <= 10_000 else 1
+        per_question[n] = measure(n, args.queries, max(1, repeat), args.baseline_max, rate)
+    if len(per_question) > 1:
+        first = min(per_question)
+        growth = ", ".join(
+            f"{n:,}: ×{t / per_question[first]:.2f}".replace(",", ".")
+            for n, t in per_question.items()
         )
-        print(f"  {name:<8}: precision {p:.3f}, recall {r:.3f}, F1 {f1:.3f}")
+        print(f"\nThời gian một câu so với cỡ nhỏ nhất: {growth}")
     return 0
 
 

@@ -40,7 +40,9 @@ DEFAULT_SUGGEST = 35.0
 resident as similar: they decide, so a near miss costs a look."""
 DEFAULT_FLOOR = 50.0
 """No member of a cluster a question joins may be below this."""
-LINK_SAMPLE = 16
+LINK_SAMPLE = 16  # members a new question is compared with, per candidate cluster
+BETWEEN_SAMPLE = 4  # per cluster, when two whole clusters are compared before a merge
+MAX_LINKED = 8  # candidate clusters whose link is worked out in full
 SUGGESTIONS_PER_QUESTION = 2
 
 
@@ -165,14 +167,23 @@ class Clusters:
         scores = index.confidence(query, slots, self.suggest)
         near = np.flatnonzero(scores >= self.suggest)
         known = {index.id_at(int(slots[i])): float(scores[i]) for i in near}
-        clusters = dict.fromkeys(self._cluster_of[qid] for qid in known)
+        best: dict[str, float] = {}
+        for qid, value in known.items():
+            cid = self._cluster_of[qid]
+            best[cid] = max(best.get(cid, 0.0), value)
+        # Only clusters that may be joined (a member at `join`), and the few likeliest for a
+        # suggestion, need their whole link: the rest cannot change the decision.
+        ranked = sorted(best, key=lambda c: (-best[c], self.index.slot_of(c)))
+        wanted = [c for c in ranked if best[c] >= self.join][:MAX_LINKED]
+        wanted += [c for c in ranked if best[c] < self.join][: SUGGESTIONS_PER_QUESTION + 1]
+        samples = {cid: _sample(self._clusters[cid].members) for cid in wanted}
+        # Members not among the candidates (or below the bar) are scored exactly, all at once.
+        missing = list(dict.fromkeys(m for s in samples.values() for m in s if m not in known))
+        if missing:
+            exact = index.confidence(query, index.slots_of(missing))
+            known.update(zip(missing, exact.tolist(), strict=True))
         links: list[tuple[str, tuple[float, float]]] = []
-        for cid in clusters:
-            sample = _sample(self._clusters[cid].members)
-            missing = [m for m in sample if m not in known]
-            if missing:
-                exact = index.confidence(query, index.slots_of(missing))
-                known.update(zip(missing, exact.tolist(), strict=True))
+        for cid, sample in samples.items():
             values = [known[m] for m in sample]
             links.append((cid, (sum(values) / len(values), min(values))))
         links.sort(key=lambda item: (-item[1][0], self.index.slot_of(item[0])))
@@ -201,10 +212,10 @@ class Clusters:
     def _between(self, a: str, b: str) -> float:
         """Average confidence between the sampled members of two clusters."""
         index = self.index
-        theirs = index.slots_of(_sample(self._clusters[b].members))
+        slots = index.slots_of(_sample(self._clusters[b].members, BETWEEN_SAMPLE))
         total = count = 0.0
-        for qid in _sample(self._clusters[a].members):
-            values = index.confidence(index.query_at(index.slot_of(qid)), theirs)
+        for qid in _sample(self._clusters[a].members, BETWEEN_SAMPLE):
+            values = index.confidence(index.query_at(index.slot_of(qid)), slots)
             total += float(values.sum())
             count += len(values)
         return total / count if count else 0.0
@@ -355,8 +366,9 @@ class Clusters:
         )
 
 
-def _sample(members: list[str]) -> list[str]:
-    if len(members) <= LINK_SAMPLE:
+def _sample(members: list[str], size: int = LINK_SAMPLE) -> list[str]:
+    """Up to `size` members: the first and the latest ones."""
+    if len(members) <= size:
         return members
-    half = LINK_SAMPLE // 2
+    half = size // 2
     return members[:half] + members[-half:]

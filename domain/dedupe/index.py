@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import log, sqrt
 
 import numpy as np
@@ -40,13 +40,18 @@ from domain.dedupe.text import Analysis, analyse, opposite
 
 EXACT_UP_TO = 300
 EXHAUSTIVE_UP_TO = 300
-CANDIDATE_BUDGET = 600
+CANDIDATE_BUDGET = 300
+# Candidates sharing almost no word are not weighed further when only the likely ones matter:
+# in the labelled sets no pair at the suggestion bar has a word cosine below 0.067.
+SCREEN = 0.05
 _FUZZY_SCORER = fuzz.token_set_ratio
 
 Ints = npt.NDArray[np.intp]
 Floats = npt.NDArray[np.float64]
 Matrix = model.Matrix
 _I32 = "i" if array("i").itemsize == 4 else "l"
+# A query's grams under one state of a bag: their ids and weights (tf × idf² over its norm).
+Weighed = tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +64,11 @@ class Query:
     key: str  # the content tokens joined by spaces: what rapidfuzz compares
     words: dict[str, float]  # word gram → sublinear term frequency
     chars: dict[str, float]
+    # The grams weighed under one state of the index, kept while that state lasts: a question
+    # is scored against several groups of questions while it is placed.
+    weighed: dict[int, tuple[int, Weighed, Weighed]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 def prepare(text: str, category: str | None = None) -> Query:
@@ -140,37 +150,39 @@ class _Bag:
         norms[norms == 0.0] = 1.0
         self.norm = array("d", norms.tobytes())
 
-    def cosines(self, grams: dict[str, float], slots: Ints) -> Floats:
-        """Cosine of the query's grams with the row of each slot, under the snapshot."""
-        if not len(slots):
-            return np.zeros(0)
-        if len(self._dense) < len(self.df):
-            self._dense = np.zeros(max(len(self.df), 2 * len(self._dense)))
-        dense, vocab, idf, known = self._dense, self.vocab, self.idf, len(self.idf)
+    def weigh(self, grams: dict[str, float]) -> Weighed:
+        """A query's known grams and their weights (tf × idf², over its norm), under the
+        snapshot; grams met after the snapshot weigh as if unseen."""
+        vocab, idf, known, new = self.vocab, self.idf, len(self.idf), self.idf_new
         squares = 0.0
-        seen: list[int] = []
+        gids: list[int] = []
+        values: list[float] = []
         for gram, tf in grams.items():
             gid = vocab.get(gram)
-            if gid is None or gid >= known:
-                squares += (tf * self.idf_new) ** 2
-                if gid is not None:  # met after the snapshot: as rare as a new gram
-                    dense[gid] = tf * self.idf_new * self.idf_new
-                    seen.append(gid)
-                continue
-            weight = float(idf[gid])
+            weight = new if gid is None or gid >= known else float(idf[gid])
             squares += (tf * weight) ** 2
-            dense[gid] = tf * weight * weight
-            seen.append(gid)
-        if not seen:
+            if gid is not None:
+                gids.append(gid)
+                values.append(tf * weight * weight)
+        norm = sqrt(squares) or 1.0
+        return np.array(gids, np.intp), np.array(values) / norm
+
+    def cosines(self, weighed: Weighed, slots: Ints) -> Floats:
+        """Cosine of a weighed query with the row of each slot."""
+        gids, values = weighed
+        if not len(slots) or not len(gids):
             return np.zeros(len(slots))
+        if len(self._dense) < len(self.df):
+            self._dense = np.zeros(max(len(self.df), 2 * len(self._dense)))
+        dense = self._dense
+        dense[gids] = values
         sizes = np.frombuffer(self.size, np.int64).take(slots)
         positions = _positions(np.frombuffer(self.start, np.int64).take(slots), sizes)
-        values = dense.take(np.frombuffer(self.ids, np.int32).take(positions))
-        values *= np.frombuffer(self.tfs, np.float32).take(positions)
-        sums = _segment_sums(values, _offsets(sizes), sizes)
-        dense[seen] = 0.0
-        norms = np.frombuffer(self.norm, np.float64).take(slots)
-        return np.minimum(sums / (norms * (sqrt(squares) or 1.0)), 1.0)
+        found = dense.take(np.frombuffer(self.ids, np.int32).take(positions))
+        found *= np.frombuffer(self.tfs, np.float32).take(positions)
+        sums = _segment_sums(found, _offsets(sizes), sizes)
+        dense[gids] = 0.0
+        return np.minimum(sums / np.frombuffer(self.norm, np.float64).take(slots), 1.0)
 
 
 def score(a: str, b: str, category_a: str | None = None, category_b: str | None = None) -> float:
@@ -220,9 +232,21 @@ _PERSON = tuple(_COLUMN[n] for n in ("same_person", "other_person"))
 _OPPOSITE = _COLUMN["opposite"]
 # Evidence left for the second step of scoring (see the module's description).
 _LATER = (
-    "fuzzy", "same_place", "other_place", "one_place", "same_number", "other_number",
+    "same_place", "other_place", "one_place", "same_number", "other_number",
     "same_person", "other_person", "opposite",
 )
+
+
+_PLACES, _NUMBERS, _PERSONS, _DIRECTIONS = 1, 2, 4, 8
+
+
+def _flags_of(found: Analysis) -> int:
+    return (
+        (_PLACES if found.places else 0)
+        | (_NUMBERS if found.numbers else 0)
+        | (_PERSONS if found.persons else 0)
+        | (_DIRECTIONS if found.directions else 0)
+    )
 
 
 class SimilarityIndex:
@@ -240,12 +264,14 @@ class SimilarityIndex:
         self._alive = np.zeros(64, np.bool_)
         self._lengths = np.zeros(64)
         self._categories = np.zeros(64, np.int64)  # 0: unknown or "other"
+        self._flags = np.zeros(64, np.int8)  # what a question names (see `_flags_of`)
         self._category_codes: dict[str, int] = {}
         self._live = 0
         self._words = _Bag()
         self._chars = _Bag()
         self._postings: dict[str, array[int]] = {}
         self._snapshot_at = 0
+        self._version = 0
 
     def __len__(self) -> int:
         return self._live
@@ -290,6 +316,7 @@ class SimilarityIndex:
         self._alive[slot] = True
         self._lengths[slot] = len(query.analysis.tokens)
         self._categories[slot] = self._category_code(query.category)
+        self._flags[slot] = _flags_of(query.analysis)
         self._live += 1
         self._words.add(query.words)
         self._chars.add(query.chars)
@@ -307,7 +334,7 @@ class SimilarityIndex:
         self._refresh()
 
     def _grow(self, size: int) -> None:
-        for name in ("_alive", "_lengths", "_categories"):
+        for name in ("_alive", "_lengths", "_categories", "_flags"):
             old = getattr(self, name)
             new = np.zeros(size, old.dtype)
             new[: len(old)] = old
@@ -319,6 +346,7 @@ class SimilarityIndex:
         return self._category_codes.setdefault(category, len(self._category_codes) + 1)
 
     def _refresh(self) -> None:
+        self._version += 1  # the vocabulary or the snapshot changed: weigh queries again
         live, last = self._live, self._snapshot_at
         if live <= EXACT_UP_TO or live >= 1.1 * last or live <= 0.9 * last:
             self._words.snapshot(live)
@@ -359,27 +387,47 @@ class SimilarityIndex:
         return out
 
     def confidence(self, query: Query, slots: Ints, floor: float = 0.0) -> Floats:
-        """Confidence 0-100 per slot; a slot that cannot reach `floor` may get any value below
-        it (its remaining evidence is not computed)."""
-        return self._confidence(query, slots, floor)
-
-    def _confidence(self, query: Query, slots: Ints, floor: float) -> Floats:
-        cheap = self._cheap(query, slots)
+        """Confidence 0-100 per slot. With a `floor`, a slot that cannot reach it, or that
+        shares almost no word with the query (word cosine below `SCREEN`), gets some value
+        below the floor instead: its remaining evidence is not computed."""
+        if floor <= 0.0:
+            cheap = self._cheap(query, slots)
+            self._rest(query, slots, cheap, np.arange(len(slots)))
+            return self.model.confidence(cheap)
+        out = np.zeros(len(slots))
+        words, _ = self._weighed(query)
+        word = self._words.cosines(words, slots)
+        kept = np.flatnonzero(word >= SCREEN)
+        if not len(kept):
+            return out
+        slots = slots.take(kept)
+        cheap = self._cheap(query, slots, word.take(kept))
         bound = self.model.confidence(cheap, self._best_later)
         rows = np.flatnonzero(bound >= floor)
-        out = bound.copy()
-        out[bound < floor] = np.minimum(bound[bound < floor], max(floor - 1.0, 0.0))
+        found = np.minimum(bound, max(floor - 1.0, 0.0))
         if len(rows):
             self._rest(query, slots, cheap, rows)
-            out[rows] = self.model.confidence(cheap[rows])
+            found[rows] = self.model.confidence(cheap[rows])
+        out[kept] = found
         return out
 
-    def _cheap(self, query: Query, slots: Ints) -> Matrix:
+    def _weighed(self, query: Query) -> tuple[Weighed, Weighed]:
+        cached = query.weighed.get(id(self))
+        if cached is None or cached[0] != self._version:
+            cached = (self._version, self._words.weigh(query.words), self._chars.weigh(query.chars))
+            query.weighed[id(self)] = cached
+        return cached[1], cached[2]
+
+    def _cheap(self, query: Query, slots: Ints, word: Floats | None = None) -> Matrix:
         out = np.zeros((len(slots), len(model.FEATURES)))
         if not len(slots):
             return out
-        out[:, _WORD] = self._words.cosines(query.words, slots)
-        out[:, _CHAR] = self._chars.cosines(query.chars, slots)
+        words, chars = self._weighed(query)
+        out[:, _WORD] = self._words.cosines(words, slots) if word is None else word
+        out[:, _CHAR] = self._chars.cosines(chars, slots)
+        entries = self._entries
+        keys = [e.key if (e := entries[s]) is not None else "" for s in slots.tolist()]
+        out[:, _FUZZY] = cdist([query.key], keys, scorer=_FUZZY_SCORER)[0] / 100.0
         # A category the index has never seen (-1) differs from every known one.
         mine = 0 if query.category in (None, "other") else self._category_codes.get(
             str(query.category), -1
@@ -394,12 +442,17 @@ class SimilarityIndex:
         return out
 
     def _rest(self, query: Query, slots: Ints, out: Matrix, rows: Ints) -> None:
-        """Fill in rapidfuzz, places and numbers for `rows` of `out`."""
+        """Fill in places, numbers, people and directions for `rows` of `out`."""
+        # Only pairs where one names a place or a person, or both give numbers or directions,
+        # have anything to fill in.
+        mine_flags = _flags_of(query.analysis)
+        theirs_flags = self._flags.take(slots.take(rows))
+        either = (mine_flags | theirs_flags) & (_PLACES | _PERSONS)
+        both = (mine_flags & theirs_flags) & (_NUMBERS | _DIRECTIONS)
+        rows = rows[(either | both) != 0]
         if not len(rows):
             return
         entries = [self._entries[s] for s in slots.take(rows).tolist()]
-        keys = [e.key if e is not None else "" for e in entries]
-        out[rows, _FUZZY] = cdist([query.key], keys, scorer=_FUZZY_SCORER)[0] / 100.0
         mine = query.analysis
         for row, entry in zip(rows.tolist(), entries, strict=True):
             if entry is None:

@@ -136,7 +136,11 @@ def place_relation(a: Analysis, b: Analysis) -> tuple[bool, bool, bool]:
     """
     if not a.places and not b.places:
         return False, False, False
-    if _names_overlap(a.places, b.places) or _named_in(a.places, b) or _named_in(b.places, a):
+    if (
+        _names_overlap(a.places, b.places)
+        or _named_in(a.place_words, b.words)
+        or _named_in(b.place_words, a.words)
+    ):
         return True, False, False
     return False, bool(a.places and b.places), True
 
@@ -145,7 +149,11 @@ def person_relation(a: Analysis, b: Analysis) -> tuple[bool, bool]:
     """(the same person named, two different people named)."""
     if not a.persons and not b.persons:
         return False, False
-    if _names_overlap(a.persons, b.persons) or _named_in(a.persons, b) or _named_in(b.persons, a):
+    if (
+        _names_overlap(a.persons, b.persons)
+        or _named_in(a.person_words, b.words)
+        or _named_in(b.person_words, a.words)
+    ):
         return True, False
     return False, bool(a.persons and b.persons)
 
@@ -158,9 +166,8 @@ def number_relation(a: Analysis, b: Analysis) -> tuple[bool, bool]:
     return shared, not shared
 
 
-def _named_in(names: frozenset[str], other: Analysis) -> bool:
-    words = other.words
-    return any(":" not in name and set(name.split()) <= words for name in names)
+def _named_in(names: tuple[frozenset[str], ...], words: frozenset[str]) -> bool:
+    return any(name <= words for name in names)
 
 
 def _names_overlap(names: frozenset[str], others: frozenset[str]) -> bool:

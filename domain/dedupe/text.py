@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -155,14 +155,31 @@ _PLACE_MARKERS: dict[tuple[str, ...], tuple[tuple[str, ...], str]] = {
 }
 _ADMIN_MARKERS = _markers(_ADMIN_TEXT)
 _PERSON_MARKERS = _markers(_PERSON_TEXT)
-_LONGEST_MARKER = max(len(k) for k in (*_PLACE_MARKERS, *_ADMIN_MARKERS, *_PERSON_MARKERS))
+
+
+def _sizes(keys: Iterable[tuple[str, ...]]) -> dict[str, tuple[int, ...]]:
+    """For each first word of the phrases, their lengths, longest first: most words start no
+    phrase at all, and are passed over with one lookup."""
+    sizes: dict[str, set[int]] = {}
+    for key in keys:
+        sizes.setdefault(key[0], set()).add(len(key))
+    return {word: tuple(sorted(found, reverse=True)) for word, found in sizes.items()}
+
+
+_MARKER_SIZES: dict[int, dict[str, tuple[int, ...]]] = {}
 
 
 def _marker_at(
     words: Sequence[Word], i: int, table: dict[tuple[str, ...], tuple[str, ...]]
 ) -> int:
     """Length of the longest marker of `table` starting at words[i], checked word by word."""
-    for size in range(min(_LONGEST_MARKER, len(words) - i), 0, -1):
+    sizes = _MARKER_SIZES.get(id(table))
+    if sizes is None:
+        sizes = _MARKER_SIZES[id(table)] = _sizes(table)
+    n = len(words)
+    for size in sizes.get(words[i].folded, ()):
+        if i + size > n:
+            continue
         written = table.get(tuple(w.folded for w in words[i : i + size]))
         if written is not None and all(
             same_word(w, m) for w, m in zip(words[i : i + size], written, strict=True)
@@ -200,10 +217,11 @@ class Analysis:
     persons: frozenset[str]  # people named with a title ("ho thi van")
     directions: frozenset[str]  # which way the request goes: "up" (tăng), "down" (hạ), ...
     accented: bool
-
-    @property
-    def words(self) -> frozenset[str]:
-        return frozenset(self.tokens)
+    words: frozenset[str]  # the tokens as a set
+    # The words of each named place (numbered ones aside: a bare "5" says nothing) and of each
+    # person: a name one question gives may stand among the other's words, typed in lower case.
+    place_words: tuple[frozenset[str], ...]
+    person_words: tuple[frozenset[str], ...]
 
 
 @lru_cache(maxsize=1 << 14)
@@ -269,6 +287,9 @@ def analyse(text: str) -> Analysis:
         frozenset(persons),
         frozenset(directions),
         accented,
+        frozenset(tokens),
+        tuple(frozenset(p.split()) for p in sorted(places) if ":" not in p),
+        tuple(frozenset(p.split()) for p in sorted(persons)),
     )
 
 
@@ -286,14 +307,16 @@ _DIRECTIONS: dict[tuple[str, ...], tuple[tuple[str, ...], str]] = {
     for way, text in _DIRECTION_TEXT.items()
     for phrase in text.split("|")
 }
-_LONGEST_DIRECTION = max(len(k) for k in _DIRECTIONS)
+_DIRECTION_SIZES = _sizes(_DIRECTIONS)
 
 
 def _directions(words: Sequence[Word]) -> set[str]:
     found: set[str] = set()
-    i = 0
-    while i < len(words):
-        for size in range(min(_LONGEST_DIRECTION, len(words) - i), 0, -1):
+    i, n = 0, len(words)
+    while i < n:
+        for size in _DIRECTION_SIZES.get(words[i].folded, ()):
+            if i + size > n:
+                continue
             hit = _DIRECTIONS.get(tuple(w.folded for w in words[i : i + size]))
             if hit is not None and all(
                 same_word(w, m) for w, m in zip(words[i : i + size], hit[0], strict=True)
