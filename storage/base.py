@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from domain.models import (
+    AskerAnswer,
     Audience,
     AuditEntry,
     Broadcast,
@@ -176,9 +177,7 @@ class Transaction(Protocol):
     ) -> None: ...
     async def conclusion(self, dialogue_id: int) -> Conclusion | None: ...
     async def mark_published(self, dialogue_id: int, at: datetime) -> None: ...
-    async def askers_with_answers(
-        self, dialogue_id: int
-    ) -> list[tuple[str, str, str, str, str | None, str | None]]: ...
+    async def askers_with_answers(self, dialogue_id: int) -> list[AskerAnswer]: ...
 
 
 class Store(Protocol):
