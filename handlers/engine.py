@@ -66,6 +66,8 @@ class Turn:
     toast: str | None = None
     persist: bool = True
     wake_outbox: bool = False
+    # Personal data was deleted: once it is committed, the store leaves no copy in its log.
+    erased: bool = False
     # Slow work (charts, documents) that must not hold the write lock: run after the commit.
     deferred: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _draft: Draft | None = field(default=None, repr=False)
@@ -246,6 +248,8 @@ class Engine:
             # staff need their place in office flows kept whether or not they consented.
             if turn.persist and (turn.consented or turn.role is not None):
                 await tx.save_conversation(turn.state, now)
+        if turn.erased:
+            await self.store.checkpoint()
         for job in turn.deferred:
             await job()
         return Outcome(turn.replies, turn.toast, turn.wake_outbox)
