@@ -45,8 +45,11 @@ def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return cast(Services, context.bot_data["services"])
 
 
-def to_inbound(update: Update) -> Inbound | None:
-    """Translate an update into the flows' terms; None for what the flows never see."""
+def to_inbound(update: Update, username: str | None) -> Inbound | None:
+    """Translate an update into the flows' terms; None for what the flows never see.
+
+    `username` is this bot's (from getMe): a command addressed to another bot
+    ("/baocao@otherbot", in a group with several bots) is not ours to run."""
     key = str(update.update_id)
     query = update.callback_query
     if query is not None:
@@ -60,22 +63,28 @@ def to_inbound(update: Update) -> Inbound | None:
             kind=Kind.CHOICE,
             payload=query.data or "",
             update_key=key,
+            group=message.chat.type != "private",
         )
     msg = update.message
     if msg is None or msg.from_user is None:
         return None
     if msg.chat.type == "channel":
         return None
+    text = msg.text or ""
+    head = text.strip().split(" ")[0] if text.startswith("/") else ""
+    command, _, addressee = head.partition("@")
+    if addressee and addressee.lower() != (username or "").lower():
+        return None
+    group = msg.chat.type != "private"
     base: dict[str, Any] = {
         "channel": CHANNEL,
         "chat_id": str(msg.chat.id),
         "user_id": str(msg.from_user.id),
         "update_key": key,
+        "group": group,
     }
-    if msg.chat.type != "private":
-        command = (msg.text or "").strip().split(" ")[0].split("@")[0].lstrip("/").lower()
-        if not (msg.text or "").startswith("/") or command not in commands.GROUP_COMMANDS:
-            return None
+    if group and command.lstrip("/").lower() not in commands.GROUP_COMMANDS:
+        return None
     if msg.text is not None:
         return Inbound(kind=Kind.TEXT, text=msg.text, **base)
     if msg.document is not None:
@@ -162,7 +171,7 @@ class TelegramSender:
 
 
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    inbound = to_inbound(update)
+    inbound = to_inbound(update, context.bot.username)
     if inbound is None:
         return
     services = services_of(context)

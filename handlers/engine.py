@@ -103,6 +103,11 @@ class Turn:
 
     async def refuse(self, needed: Role) -> None:
         """Say that the step or command needs `needed`, and go back to the menu."""
+        if self.inbound.group:
+            # A group's task is the official's who started it: someone else changes nothing.
+            self.persist = False
+            self.say(self.t(_REFUSAL[needed]))
+            return
         self.reset()
         if self.role is None and not self.consented:
             # Nothing may stay stored for someone who is neither staff nor a consenting
@@ -240,6 +245,8 @@ class Engine:
             )
             if state is None:
                 state = ConversationState(inbound.channel, inbound.chat_id)
+            if inbound.group:
+                resident = None  # a group is never a resident, whatever was stored before
             role = self.role_from(inbound.person, granted)
             turn = Turn(tx, inbound, self.plan, self.texts, now, state, resident, role, self.finder)
             await self._dispatch(turn)
