@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Protocol, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 from domain.models import Consent, ConversationState, Resident
 from domain.normalize import fold
 from domain.plan import Plan, Role, may
 from domain.texts import Texts
+from domain.visible import has_lone_surrogate, visible_text, without_surrogates
 from handlers.duplicates import DuplicateFinder
 from handlers.io import Choice, Inbound, Kind, Outcome, Reply, decode_payload
 from handlers.steps import HOME, Step
@@ -216,6 +217,21 @@ class Flows:
         return False
 
 
+def _cleaned(inbound: Inbound) -> Inbound:
+    """The message as the flows take it: text without invisible characters (domain/visible.py),
+    and no half surrogate pair in any field, which the store could not encode."""
+    fields = ("chat_id", "user_id", "payload", "file_ref", "file_name", "update_key")
+    changes: dict[str, Any] = {
+        name: without_surrogates(value)
+        for name in fields
+        if isinstance(value := getattr(inbound, name), str) and has_lone_surrogate(value)
+    }
+    text = visible_text(inbound.text)
+    if text != inbound.text:
+        changes["text"] = text if not has_lone_surrogate(text) else ""
+    return replace(inbound, **changes) if changes else inbound
+
+
 class Engine:
     def __init__(
         self,
@@ -234,12 +250,17 @@ class Engine:
         self.flows = flows
 
     async def handle(self, inbound: Inbound) -> Outcome:
+        unreadable = has_lone_surrogate(inbound.text)
+        inbound = _cleaned(inbound)
         async with self.store.transaction() as tx:
             now = self.clock()
             if inbound.update_key is not None and not await tx.first_delivery(
                 inbound.channel, inbound.update_key, now
             ):
                 return Outcome()
+            if unreadable:
+                # Nothing of it can be stored: say so, and leave the chat where it was.
+                return Outcome([Reply(self.texts("input.unreadable"))])
             resident, state, granted = await tx.chat_context(
                 inbound.channel, inbound.chat_id, inbound.person
             )

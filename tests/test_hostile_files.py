@@ -243,3 +243,13 @@ def test_a_file_in_no_known_encoding_says_so(settings: Settings, tmp_path: Path)
     path = tmp_path / "la.csv"
     path.write_bytes(",".join(HEADERS).encode("utf-8") + b"\r\n1,\x81\x8d\x8e,x")
     assert "bảng mã" in refused(path, settings)
+
+
+async def test_invisible_cells_count_as_empty(services: Services, tmp_path: Path) -> None:
+    blank = ["2", "20/11/2026", "Bản Nà Khum", "\u200b\u200b\u200b", "Đất đai", "\u202e" * 30]
+    named = ["3", "20/11/2026", "Bản Nà Khum", "\u200b\u200b\u200b", "Đất đai", "\u200b" + LAND]
+    path = tmp_path / "an.csv"
+    path.write_text(csv_text([blank, named]), encoding="utf-8")
+    result = await import_forms(services, "BL26", read_forms(path, services.settings, texts), "x")
+    assert [(b.row, b.reason) for b in result.bad] == [(2, "không có nội dung")]
+    assert [(q.text, q.author_name) for q in result.imported] == [(LAND, None)]

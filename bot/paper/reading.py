@@ -33,6 +33,7 @@ from bot.paper.forms import (
 from domain.normalize import fold
 from domain.plan import Plan
 from domain.texts import Texts
+from domain.visible import visible_text
 
 
 def read_forms(path: Path, settings: Plan, texts: Texts) -> FormRows:
@@ -272,5 +273,6 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # a form number typed as 12 reads back from Excel as 12.0
     # NFC: a file saved on a Mac may hold decomposed diacritics, which would neither match the
-    # village list nor cluster with the same words typed in the chat.
-    return unicodedata.normalize("NFC", str(value)).strip()
+    # village list nor cluster with the same words typed in the chat; and what shows nothing
+    # (zero-width, bidi controls) is dropped, as from the chat.
+    return visible_text(unicodedata.normalize("NFC", str(value))).strip()
