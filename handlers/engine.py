@@ -103,7 +103,8 @@ class Turn:
         self.say(text)
 
     async def refuse(self, needed: Role) -> None:
-        """Say that the step or command needs `needed`, and go back to the menu."""
+        """Say that the step or command needs `needed`, and go back to the menu (in a group,
+        only say it)."""
         if self.inbound.group:
             # A group's task is the official's who started it: someone else changes nothing.
             self.persist = False
@@ -228,7 +229,7 @@ def _cleaned(inbound: Inbound) -> Inbound:
     }
     text = visible_text(inbound.text)
     if text != inbound.text:
-        changes["text"] = text if not has_lone_surrogate(text) else ""
+        changes["text"] = without_surrogates(text)
     return replace(inbound, **changes) if changes else inbound
 
 
