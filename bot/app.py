@@ -83,19 +83,22 @@ def build_application(
         if opened is not None and owned:
             await opened.close()
 
-    builder = (
+    where = {"base_url": settings.telegram.base_url} if settings.telegram.base_url else {}
+    bot = tg.ReadingBot(
+        settings.telegram.checked_token(),
+        # aiohttp under the framework: the Bot API calls are most of the bot's CPU (see README).
+        request=request or AiohttpRequest(pool_size=256),
+        get_updates_request=get_updates_request or AiohttpRequest(pool_size=1),
+        **where,
+    )
+    app = (
         ApplicationBuilder()
-        .token(settings.telegram.checked_token())
+        .bot(bot)
         .concurrent_updates(tg.PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .build()
     )
-    if settings.telegram.base_url:
-        builder = builder.base_url(settings.telegram.base_url)
-    # aiohttp under the framework: the Bot API calls are most of the bot's CPU (see README).
-    builder = builder.request(request or AiohttpRequest(pool_size=256))
-    builder = builder.get_updates_request(get_updates_request or AiohttpRequest(pool_size=1))
-    app = builder.build()
 
     app.add_handler(CallbackQueryHandler(tg.on_update))
     # Private chats: the whole conversation. Groups: only the office's commands (filtered in

@@ -17,6 +17,7 @@ from typing import Any
 from bot.config import Settings
 from bot.paper.forms import (
     BadRow,
+    FormRows,
     ImportResult,
     PaperRow,
     RawRow,
@@ -31,6 +32,7 @@ from domain.texts import Texts, load_texts
 
 __all__ = [
     "BadRow",
+    "FormRows",
     "ImportResult",
     "PaperRow",
     "RawRow",
@@ -79,26 +81,31 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     texts = load_texts()
     path: Path = args.file
 
-    async def go() -> ImportResult:
+    async def go() -> tuple[ImportResult, str | None]:
         # The file is read before the database is opened: a wrong path touches nothing.
         table = read_forms(path, settings, texts)
         services = await open_services(settings)
         try:
-            return await import_forms(services, args.dialogue, table, path.name)
+            return await import_forms(services, args.dialogue, table, path.name), table.encoding
         finally:
             await services.close()
 
     try:
-        result = asyncio.run(go())
+        result, encoding = asyncio.run(go())
     except UnusableInput as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_UNUSABLE
-    print(format_summary(result, path.name, texts))
+    print(format_summary(result, path.name, texts, encoding))
     return EXIT_OK
 
 
-def format_summary(result: ImportResult, file_name: str, texts: Texts) -> str:
+def format_summary(
+    result: ImportResult, file_name: str, texts: Texts, encoding: str | None = None
+) -> str:
+    """What the import did; `encoding`: the one a CSV was read in, so a wrong guess shows."""
     lines = [texts("paper.summary_head", name=file_name, code=result.code)]
+    if encoding is not None:
+        lines.append(texts("paper.encoding_read", encoding=encoding))
     codes = [q.receipt_code for q in result.imported]
     if len(codes) > 1:
         lines.append(texts("paper.imported_many", count=len(codes), first=codes[0], last=codes[-1]))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator, Sequence
+from datetime import timedelta
 from typing import Any, cast
 
 from telegram import (
@@ -25,7 +26,8 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import BaseUpdateProcessor, ContextTypes
+from telegram.ext import BaseUpdateProcessor, ContextTypes, ExtBot
+from telegram.request import BaseRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.outbox import Blocked, RetryLater, Transient
@@ -41,12 +43,78 @@ MESSAGE_LIMIT = 4096
 log = logging.getLogger(__name__)
 
 
+class ReadingBot(ExtBot[None]):
+    """The framework's bot, fetching updates one by one in what it reads.
+
+    python-telegram-bot reads a getUpdates answer as a whole: one update it cannot read (no
+    `date` or `message_id`, from a broken or hostile Bot API server) raises for the batch, the
+    batch is never confirmed, and polling asks for it again at once, forever, logging each time.
+    Here an unreadable update is logged once, by its number only (its content may be anyone's
+    message), and stands in the batch as an empty update, so that polling confirms it and goes on.
+    """
+
+    def __init__(self, token: str, *, get_updates_request: BaseRequest, **kwargs: Any) -> None:
+        super().__init__(token, get_updates_request=get_updates_request, **kwargs)
+        self._poll_request = get_updates_request
+
+    async def get_updates(
+        self,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: int | timedelta | None = None,  # noqa: ASYNC109 (the framework's signature)
+        allowed_updates: Sequence[str] | None = None,
+        *,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+        api_kwargs: dict[str, Any] | None = None,
+    ) -> tuple[Update, ...]:
+        data: dict[str, object] = {
+            "timeout": timeout,
+            "offset": offset,
+            "limit": limit,
+            "allowed_updates": allowed_updates,
+        }
+        # A long poll is answered after up to `timeout` seconds: wait that long on top.
+        wait = timeout.total_seconds() if isinstance(timeout, timedelta) else (timeout or 0)
+        base = read_timeout if isinstance(read_timeout, int | float) else None
+        base = base if base is not None else self._poll_request.read_timeout
+        raw = await self._post(
+            "getUpdates",
+            data,
+            read_timeout=(base or 0) + wait,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+            api_kwargs=api_kwargs,
+        )
+        return tuple(self._readable(raw if isinstance(raw, list) else []))
+
+    def _readable(self, raw: list[Any]) -> Iterator[Update]:
+        for item in raw:
+            try:
+                update = Update.de_json(item, self)
+            except Exception as exc:  # whatever the framework raises on a malformed object
+                number = item.get("update_id") if isinstance(item, dict) else None
+                if not isinstance(number, int) or isinstance(number, bool):
+                    log.warning("skipped an update without a number: it cannot be read")
+                    continue
+                log.warning("skipped update %d: it cannot be read (%s)", number, type(exc).__name__)
+                update = Update(number)
+            self.insert_callback_data(update)
+            yield update
+
+
 def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return cast(Services, context.bot_data["services"])
 
 
-def to_inbound(update: Update) -> Inbound | None:
-    """Translate an update into the flows' terms; None for what the flows never see."""
+def to_inbound(update: Update, username: str | None) -> Inbound | None:
+    """Translate an update into the flows' terms; None for what the flows never see.
+
+    `username` is this bot's (from getMe): a command addressed to another bot
+    ("/baocao@otherbot", in a group with several bots) is not ours to run."""
     key = str(update.update_id)
     query = update.callback_query
     if query is not None:
@@ -60,22 +128,28 @@ def to_inbound(update: Update) -> Inbound | None:
             kind=Kind.CHOICE,
             payload=query.data or "",
             update_key=key,
+            group=message.chat.type != "private",
         )
     msg = update.message
     if msg is None or msg.from_user is None:
         return None
     if msg.chat.type == "channel":
         return None
+    text = msg.text or ""
+    head = text.strip().split(" ")[0] if text.startswith("/") else ""
+    command, _, addressee = head.partition("@")
+    if addressee and addressee.lower() != (username or "").lower():
+        return None
+    group = msg.chat.type != "private"
     base: dict[str, Any] = {
         "channel": CHANNEL,
         "chat_id": str(msg.chat.id),
         "user_id": str(msg.from_user.id),
         "update_key": key,
+        "group": group,
     }
-    if msg.chat.type != "private":
-        command = (msg.text or "").strip().split(" ")[0].split("@")[0].lstrip("/").lower()
-        if not (msg.text or "").startswith("/") or command not in commands.GROUP_COMMANDS:
-            return None
+    if group and command.lstrip("/").lower() not in commands.GROUP_COMMANDS:
+        return None
     if msg.text is not None:
         return Inbound(kind=Kind.TEXT, text=msg.text, **base)
     if msg.document is not None:
@@ -162,7 +236,7 @@ class TelegramSender:
 
 
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    inbound = to_inbound(update)
+    inbound = to_inbound(update, context.bot.username)
     if inbound is None:
         return
     services = services_of(context)

@@ -227,6 +227,20 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class AskerAnswer:
+    """One person who asked or backed a question, with the question and what became of it."""
+
+    channel: str
+    chat_id: str
+    receipt_code: str
+    text: str
+    answer: str | None
+    forwarded_to: str | None
+    author_name: str | None  # the name written with the question, hidden from backers
+    backed: bool  # the question is someone else's, which this person backed
+
+
+@dataclass(frozen=True)
 class Audience:
     """Who a notice goes to. Only residents who agreed and did not turn notices off."""
 

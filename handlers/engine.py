@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Protocol, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 from domain.models import Consent, ConversationState, Resident
 from domain.normalize import fold
 from domain.plan import Plan, Role, may
 from domain.texts import Texts
+from domain.visible import has_lone_surrogate, visible_text, without_surrogates
 from handlers.duplicates import DuplicateFinder
 from handlers.io import Choice, Inbound, Kind, Outcome, Reply, decode_payload
 from handlers.steps import HOME, Step
@@ -66,6 +67,8 @@ class Turn:
     toast: str | None = None
     persist: bool = True
     wake_outbox: bool = False
+    # Personal data was deleted: once it is committed, the store leaves no copy in its log.
+    erased: bool = False
     # Slow work (charts, documents) that must not hold the write lock: run after the commit.
     deferred: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _draft: Draft | None = field(default=None, repr=False)
@@ -100,7 +103,13 @@ class Turn:
         self.say(text)
 
     async def refuse(self, needed: Role) -> None:
-        """Say that the step or command needs `needed`, and go back to the menu."""
+        """Say that the step or command needs `needed`, and go back to the menu (in a group,
+        only say it)."""
+        if self.inbound.group:
+            # A group's task is the official's who started it: someone else changes nothing.
+            self.persist = False
+            self.say(self.t(_REFUSAL[needed]))
+            return
         self.reset()
         if self.role is None and not self.consented:
             # Nothing may stay stored for someone who is neither staff nor a consenting
@@ -209,6 +218,21 @@ class Flows:
         return False
 
 
+def _cleaned(inbound: Inbound) -> Inbound:
+    """The message as the flows take it: text without invisible characters (domain/visible.py),
+    and no half surrogate pair in any field, which the store could not encode."""
+    fields = ("chat_id", "user_id", "payload", "file_ref", "file_name", "update_key")
+    changes: dict[str, Any] = {
+        name: without_surrogates(value)
+        for name in fields
+        if isinstance(value := getattr(inbound, name), str) and has_lone_surrogate(value)
+    }
+    text = visible_text(inbound.text)
+    if text != inbound.text:
+        changes["text"] = without_surrogates(text)
+    return replace(inbound, **changes) if changes else inbound
+
+
 class Engine:
     def __init__(
         self,
@@ -227,17 +251,24 @@ class Engine:
         self.flows = flows
 
     async def handle(self, inbound: Inbound) -> Outcome:
+        unreadable = has_lone_surrogate(inbound.text)
+        inbound = _cleaned(inbound)
         async with self.store.transaction() as tx:
             now = self.clock()
             if inbound.update_key is not None and not await tx.first_delivery(
                 inbound.channel, inbound.update_key, now
             ):
                 return Outcome()
+            if unreadable:
+                # Nothing of it can be stored: say so, and leave the chat where it was.
+                return Outcome([Reply(self.texts("input.unreadable"))])
             resident, state, granted = await tx.chat_context(
                 inbound.channel, inbound.chat_id, inbound.person
             )
             if state is None:
                 state = ConversationState(inbound.channel, inbound.chat_id)
+            if inbound.group:
+                resident = None  # a group is never a resident, whatever was stored before
             role = self.role_from(inbound.person, granted)
             turn = Turn(tx, inbound, self.plan, self.texts, now, state, resident, role, self.finder)
             await self._dispatch(turn)
@@ -246,6 +277,8 @@ class Engine:
             # staff need their place in office flows kept whether or not they consented.
             if turn.persist and (turn.consented or turn.role is not None):
                 await tx.save_conversation(turn.state, now)
+        if turn.erased:
+            await self.store.checkpoint()
         for job in turn.deferred:
             await job()
         return Outcome(turn.replies, turn.toast, turn.wake_outbox)

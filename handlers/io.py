@@ -29,6 +29,8 @@ class Inbound:
     # For Kind.FILE: "<channel>:<the channel's own file id>" and the file's name.
     file_ref: str = ""
     file_name: str = ""
+    # Sent in a group chat (the office's): never a resident's conversation, and only staff act.
+    group: bool = False
 
     @property
     def person(self) -> str:

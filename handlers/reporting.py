@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from domain.models import ClusterRecord, Dialogue, Question
 from domain.plan import Plan
+from domain.privacy import public_text
 from domain.reports.data import ClusterSummary, DigestData, PairLine, QuestionRow, ReportData
 from domain.texts import Texts
 from storage.base import Transaction
@@ -27,6 +28,7 @@ def _summary(
     first: Question,
     record: ClusterRecord | None,
     backers: int,
+    public: bool,
 ) -> ClusterSummary:
     villages: list[str] = []
     for q in members:
@@ -41,7 +43,7 @@ def _summary(
         dialogue_code=dialogue.code,
         category=first.category,
         category_label=plan.category_label(first.category),
-        text=first.text,
+        text=public_text(first, texts) if public else first.text,
         receipt_codes=tuple(q.receipt_code for q in members),
         askers=len(members),
         backers=backers,
@@ -56,9 +58,15 @@ def _summary(
 
 
 async def cluster_summaries(
-    tx: Transaction, plan: Plan, texts: Texts, dialogue: Dialogue, after_id: int = 0
+    tx: Transaction,
+    plan: Plan,
+    texts: Texts,
+    dialogue: Dialogue,
+    after_id: int = 0,
+    public: bool = False,
 ) -> tuple[list[ClusterSummary], list[Question]]:
-    """Clusters that have questions newer than `after_id` (all with 0), largest first per category.
+    """Clusters that have questions newer than `after_id` (all with 0), largest first per category;
+    `public`: with what the askers wrote about themselves hidden (domain/privacy.py).
 
     Returns the summaries and every question of the dialogue.
     """
@@ -84,6 +92,7 @@ async def cluster_summaries(
                 members[0],
                 records.get(cluster_id),
                 backers,
+                public,
             )
         )
     order = {c.key: i for i, c in enumerate(plan.categories)}
@@ -130,7 +139,7 @@ async def build_report(
     now: datetime,
     public: bool,
 ) -> ReportData:
-    clusters, questions = await cluster_summaries(tx, plan, texts, dialogue)
+    clusters, questions = await cluster_summaries(tx, plan, texts, dialogue, public=public)
     supports = await tx.support_counts(dialogue.id)
     records = await tx.clusters_of(dialogue.id)
     first_code: dict[int, str] = {}
@@ -147,7 +156,7 @@ async def build_report(
                 dialogue_code=dialogue.code,
                 category_label=plan.category_label(q.category),
                 cluster_code=first_code[q.cluster_id],
-                text=q.text,
+                text=public_text(q, texts) if public else q.text,
                 village=q.village,
                 created_at=q.created_at.astimezone(tz).replace(tzinfo=None),
                 status_label=texts(f"status.{q.status.value}"),

@@ -11,6 +11,7 @@ from handlers.engine import Flows, Turn
 from handlers.office import OfficeFlows
 from handlers.resident import ResidentFlows
 from handlers.resident.draft import Draft
+from handlers.staff_flow import StaffFlow
 from handlers.steps import Flow, flow_of
 
 
@@ -28,6 +29,17 @@ class Router(Flows):
     def _at_staff_step(self, turn: Turn) -> bool:
         return flow_of(turn.state.step) is not Flow.RESIDENT
 
+    def _outsider(self, turn: Turn) -> bool:
+        """In a group, anyone may press a button or write: only someone holding the role of the
+        task under way changes anything, and a group has no resident's conversation at all."""
+        if not turn.inbound.group:
+            return False
+        flow = self.flows[flow_of(turn.state.step)]
+        if isinstance(flow, StaffFlow) and turn.may(flow.role):
+            return False
+        turn.persist = False
+        return True
+
     def needs_consent(self, command: str) -> bool:
         return commands.needs_consent(command)
 
@@ -35,14 +47,17 @@ class Router(Flows):
         # Staff answer office prompts whether or not they agreed to the residents' data notice;
         # someone whose role was revoked mid-flow is refused there, by the office flows.
         paper_form = Draft.load(turn.state.data).proxy and turn.may(Role.COLLECTOR)
-        return self._at_staff_step(turn) or paper_form
+        # Nobody is asked to agree in a group: a group never becomes a resident.
+        return self._at_staff_step(turn) or paper_form or turn.inbound.group
 
     async def on_unconsented(self, turn: Turn) -> None:
         await self.resident.on_unconsented(turn)
 
     async def on_command(self, turn: Turn, command: str, argument: str) -> None:
         found = commands.find(command)
-        if found is None:
+        if turn.inbound.group and (found is None or not found.group):
+            turn.persist = False  # a resident's command has no place in a group
+        elif found is None:
             await self.resident.on_unknown_command(turn, command)
         elif not turn.may(found.role):
             await turn.refuse(found.role)
@@ -50,16 +65,22 @@ class Router(Flows):
             await self.flows[found.flow].on_command(turn, found.name, argument)
 
     async def on_choice(self, turn: Turn, key: str) -> None:
+        if self._outsider(turn):
+            turn.toast = turn.t("group.staff_only")
+            return
         await self.flows[flow_of(turn.state.step)].on_choice(turn, key)
 
     async def on_text(self, turn: Turn, text: str) -> None:
-        await self.flows[flow_of(turn.state.step)].on_text(turn, text)
+        if not self._outsider(turn):
+            await self.flows[flow_of(turn.state.step)].on_text(turn, text)
 
     async def on_unsupported(self, turn: Turn) -> None:
-        await self.flows[flow_of(turn.state.step)].on_unsupported(turn)
+        if not self._outsider(turn):
+            await self.flows[flow_of(turn.state.step)].on_unsupported(turn)
 
     async def on_file(self, turn: Turn) -> None:
-        await self.flows[flow_of(turn.state.step)].on_file(turn)
+        if not self._outsider(turn):
+            await self.flows[flow_of(turn.state.step)].on_file(turn)
 
     async def on_stale_choice(self, turn: Turn) -> None:
         await self.resident.on_stale_choice(turn)

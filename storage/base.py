@@ -8,11 +8,13 @@ these same two protocols.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Protocol
 
 from domain.models import (
+    AskerAnswer,
     Audience,
     AuditEntry,
     Broadcast,
@@ -51,7 +53,10 @@ class Transaction(Protocol):
     async def update_profile(
         self, resident_id: int, village: str | None, name: str | None
     ) -> None: ...
-    async def forget_resident(self, resident_id: int) -> int: ...
+    async def forget_resident(self, resident_id: int, scrubbed: Mapping[int, str]) -> int:
+        """Delete the resident's personal data everywhere; their questions stay, unlinked, with
+        the texts in `scrubbed` (question id → text with personal details hidden)."""
+        ...
 
     async def chat_context(
         self, channel: str, chat_id: str, person: str
@@ -176,14 +181,15 @@ class Transaction(Protocol):
     ) -> None: ...
     async def conclusion(self, dialogue_id: int) -> Conclusion | None: ...
     async def mark_published(self, dialogue_id: int, at: datetime) -> None: ...
-    async def askers_with_answers(
-        self, dialogue_id: int
-    ) -> list[tuple[str, str, str, str, str | None, str | None]]: ...
+    async def askers_with_answers(self, dialogue_id: int) -> list[AskerAnswer]: ...
 
 
 class Store(Protocol):
     async def open(self) -> None: ...
     async def close(self) -> None: ...
+    async def checkpoint(self) -> None:
+        """Leave no copy of deleted data in the store's logs (after a resident's deletion)."""
+        ...
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:
         """A write transaction; the only way to change anything."""

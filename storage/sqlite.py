@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -32,8 +33,10 @@ from domain.models import (
 from storage.sqlite_admin import AdminQueries
 from storage.sqlite_clusters import ClusterQueries
 from storage.sqlite_office import OfficeQueries
+from storage.sqlite_privacy import PrivacyQueries
 
 BUSY_TIMEOUT_MS = 5000
+log = logging.getLogger(__name__)
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -141,7 +144,7 @@ def _resident(row: Sequence[Any]) -> Resident:
     )
 
 
-class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries):
+class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQueries):
     """Queries over one connection; the caller owns BEGIN/COMMIT."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
@@ -266,19 +269,6 @@ class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries):
         await self._conn.execute(
             "UPDATE residents SET village = ?, name = ? WHERE id = ?", (village, name, resident_id)
         )
-
-    async def forget_resident(self, resident_id: int) -> int:
-        """Delete a resident's personal data; their questions stay for the office, anonymous."""
-        cur = await self._conn.execute(
-            "UPDATE questions SET resident_id = NULL, author_name = NULL WHERE resident_id = ?",
-            (resident_id,),
-        )
-        kept = cur.rowcount
-        row = await self._one("SELECT channel, chat_id FROM residents WHERE id = ?", (resident_id,))
-        if row is not None:
-            await self.clear_conversation(row[0], row[1])
-        await self._conn.execute("DELETE FROM residents WHERE id = ?", (resident_id,))
-        return kept
 
     async def chat_context(
         self, channel: str, chat_id: str, person: str
@@ -518,6 +508,8 @@ class SqliteStore:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         await conn.execute("PRAGMA foreign_keys = ON")
+        # What is deleted (a resident's data, /dulieu) is overwritten, not left in free pages.
+        await conn.execute("PRAGMA secure_delete = ON")
         return conn
 
     async def open(self) -> None:
@@ -549,6 +541,18 @@ class SqliteStore:
         except BaseException:
             await conn.execute("ROLLBACK")
             raise
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and empty the log, so that rows
+        just deleted leave no older copy in it (the log holds every page as it was written)."""
+        if self._writer is None:
+            raise RuntimeError("store is not open")
+        async with self._write_lock, self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+            row = await cur.fetchone()
+        if row is not None and row[0]:
+            # A reader held an old snapshot past the busy timeout: the next checkpoint (at the
+            # latest when the store closes) empties the log.
+            log.warning("write-ahead log not emptied: a reader was busy")
 
     async def close(self) -> None:
         for conn in (self._reader, self._writer):

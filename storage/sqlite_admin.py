@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from domain.models import Audience, Broadcast, Conclusion
+from domain.models import AskerAnswer, Audience, Broadcast, Conclusion
 
 _BROADCAST_COLUMNS = (
     "id, text, audience, send_at, status, created_by, progress_chat, progress_msg, recipients"
@@ -190,19 +190,19 @@ class AdminQueries:
             (at.isoformat(), dialogue_id),
         )
 
-    async def askers_with_answers(
-        self, dialogue_id: int
-    ) -> list[tuple[str, str, str, str, str | None, str | None]]:
-        """(channel, chat, receipt code, question text, answer, forwarded to) for every person
-        who asked or backed a question in the dialogue and can still be reached."""
+    async def askers_with_answers(self, dialogue_id: int) -> list[AskerAnswer]:
+        """Every person who asked or backed a question in the dialogue and can still be
+        reached, with the question and its answer or where it was forwarded."""
         rows = await self._admin_rows(
             """
-            SELECT r.channel, r.chat_id, q.receipt_code, q.text, c.answer, c.forwarded_to
+            SELECT r.channel, r.chat_id, q.receipt_code, q.text, c.answer, c.forwarded_to,
+                   q.author_name, 0
             FROM questions q JOIN residents r ON r.id = q.resident_id
             LEFT JOIN clusters c ON c.id = COALESCE(q.cluster_id, q.id)
             WHERE q.dialogue_id = ? AND r.consent = 'granted' AND r.active = 1
             UNION
-            SELECT r.channel, r.chat_id, q.receipt_code, q.text, c.answer, c.forwarded_to
+            SELECT r.channel, r.chat_id, q.receipt_code, q.text, c.answer, c.forwarded_to,
+                   q.author_name, 1
             FROM supports s JOIN questions q ON q.id = s.question_id
             JOIN residents r ON r.id = s.resident_id
             LEFT JOIN clusters c ON c.id = COALESCE(q.cluster_id, q.id)
@@ -211,4 +211,4 @@ class AdminQueries:
             """,
             (dialogue_id, dialogue_id),
         )
-        return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+        return [AskerAnswer(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7])) for r in rows]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.harness import RESIDENT, Harness
+from tests.harness import OFFICIAL, RESIDENT, Harness
+from tests.test_office import office_config
 
 TEXT = "Đề nghị xã kiểm tra việc đổ rác thải ra suối Nậm Lò gây ô nhiễm nguồn nước"
 
@@ -184,4 +187,55 @@ async def test_internal_failure_gets_an_apology_and_keeps_the_update(bot: Harnes
     await services.store.open()
     # The failed update was not marked as handled: a redelivery is processed normally.
     await bot.deliver(update)
+    assert step(bot) == "pick_village"
+
+
+INVISIBLE = [
+    "\u200b" * 24,  # zero-width spaces
+    "\u202e" * 24,  # right-to-left overrides
+    "\u200f\u2067\u2069\u200d\ufeff\u2060 " * 4,  # marks, isolates, joiners, BOM, word joiner
+    "\u3164" * 20 + "\u0301" * 4,  # Hangul fillers and a lone tone mark
+]
+
+
+@pytest.mark.parametrize("typed", INVISIBLE)
+async def test_a_question_of_invisible_characters_is_empty(bot: Harness, typed: str) -> None:
+    await to_write_text(bot)
+    sent = await bot.send(RESIDENT, typed)
+    assert "Tin nhắn trống" in sent[-1].text and step(bot) == "write_text"
+    # Visible words between invisible ones are kept, without them.
+    await bot.send(RESIDENT, "\u200b" + TEXT.replace(" ", " \u200b", 3) + "\u202e")
+    assert step(bot) == "pick_village"
+    await bot.press(RESIDENT, "Bản Nà Khum")
+    await bot.send(RESIDENT, "\u200b\u200b\u200b")  # a name of three zero-width spaces
+    assert step(bot) == "write_name"
+    await bot.press(RESIDENT, "Bỏ qua")
+    await bot.press(RESIDENT, "Gửi")
+    assert bot.rows("SELECT text, author_name FROM questions") == [(TEXT, None)]
+
+
+async def test_an_answer_of_invisible_characters_is_refused(tmp_path: Path) -> None:
+    harness = Harness(tmp_path / "office.sqlite3", office_config(tmp_path / "office.sqlite3"))
+    await harness.start()
+    try:
+        await harness.consent(RESIDENT)
+        await harness.submit(RESIDENT, text=TEXT)
+        await harness.send(OFFICIAL, "/traloi BL26-0001")
+        await harness.press(OFFICIAL, "Viết câu trả lời")
+        sent = await harness.send(OFFICIAL, "\u200b\u2066\u2069" * 8)
+        assert "0 ký tự" in sent[-1].text
+        assert harness.rows("SELECT answer FROM clusters") == [(None,)]
+    finally:
+        await harness.stop()
+
+
+async def test_a_lone_surrogate_gets_a_clear_answer_and_keeps_the_step(bot: Harness) -> None:
+    await to_write_text(bot)
+    # A broken client's emoji: half a UTF-16 pair, which no UTF-8 database can store.
+    update = bot.api.text_update(RESIDENT, TEXT + " \ud83d")
+    sent = await bot.deliver(update)
+    assert len(sent) == 1 and "không đọc được" in sent[0].text and "sự cố" not in sent[0].text
+    assert step(bot) == "write_text"
+    assert await bot.deliver(update) == []  # answered once, like any update
+    await bot.send(RESIDENT, TEXT)
     assert step(bot) == "pick_village"

@@ -130,8 +130,9 @@ async def test_forget_resident_anonymises_questions(tmp_path: Path) -> None:
         await tx.add_question(
             NewQuestion(dialogue.id, who.id, "land", "Một", "Bản Nà Khum", "Lò Văn Minh", NOW)
         )
-        assert await tx.forget_resident(who.id) == 1
+        assert await tx.forget_resident(who.id, {1: "Một (đã ẩn)"}) == 1
         assert await tx.resident("telegram", "5") is None
         q = await tx.question_by_code("BL26-0001")
         assert q is not None and q.resident_id is None and q.author_name is None
+        assert q.village is None and q.text == "Một (đã ẩn)"
     await store.close()

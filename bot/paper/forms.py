@@ -9,6 +9,7 @@ same duplicate clusters, same digests and reports, marked `source="paper"`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -22,6 +23,13 @@ DATE_FORMAT = "dd/mm/yyyy"
 EARLIEST = date(2000, 1, 1)
 # Rows searched for the header: the office may put a title line or two above it.
 HEADER_SEARCH_ROWS = 10
+# What a file of typed-up forms can be, checked before it is parsed: far more than a commune's
+# forms (a few thousand rows of six columns), far less than what would stall the machine.
+MAX_FILE_BYTES = 25_000_000
+MAX_UNPACKED_BYTES = 60_000_000  # an .xlsx is a zip: the sum of its parts' declared sizes
+MAX_ZIP_PARTS = 2_000
+MAX_ROWS = 50_000
+MAX_COLUMNS = 100
 
 # Fields, in template column order.
 FORM, DATE, VILLAGE, NAME, CATEGORY, TEXT = "form", "date", "village", "name", "category", "text"
@@ -67,6 +75,14 @@ class UnusableInput(Exception):
 class RawRow:
     row: int  # as the spreadsheet numbers it (header included), so the office finds it
     cells: dict[str, object]
+
+
+class FormRows(list[RawRow]):
+    """The data rows of one file, with the text encoding a CSV was read in (None: .xlsx)."""
+
+    def __init__(self, rows: Iterable[RawRow], encoding: str | None) -> None:
+        super().__init__(rows)
+        self.encoding = encoding
 
 
 @dataclass(frozen=True)

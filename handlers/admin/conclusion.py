@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from domain.models import DeliveryStatus
+from domain.privacy import hide_personal
 from domain.timefmt import fmt_datetime, fmt_day
 from domain.workdays import due_dates
 from handlers.admin.draft import AdminDraft, keep_text
@@ -58,7 +59,7 @@ async def confirm_conclusion(turn: Turn, key: str) -> None:
     draft = turn.draft(AdminDraft)
     dialogue = await turn.tx.dialogue_by_code(str(draft.code))
     assert dialogue is not None
-    people = {(c, ch) for c, ch, *_ in await turn.tx.askers_with_answers(dialogue.id)}
+    people = {(a.channel, a.chat_id) for a in await turn.tx.askers_with_answers(dialogue.id)}
     name = draft.file_name
     attached = turn.t("admin.with_file", name=name) if name else turn.t("admin.without_file")
     turn.ask(
@@ -76,19 +77,22 @@ async def publish(turn: Turn, key: str) -> None:
     await turn.tx.record_conclusion(dialogue.id, summary, turn.inbound.person, turn.now)
     answers_due = due_dates(dialogue, turn.now).answers
     people: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for channel, chat, code, text, answer, forwarded in await turn.tx.askers_with_answers(
-        dialogue.id
-    ):
-        quoted = snippet(text, 120)
-        if answer:
-            line = turn.t("conclusion.answered", code=code, text=quoted, answer=answer)
-        elif forwarded:
-            line = turn.t("conclusion.forwarded", code=code, text=quoted, authority=forwarded)
+    for asker in await turn.tx.askers_with_answers(dialogue.id):
+        # Someone who backed a question reads another resident's words: their details hidden.
+        text = asker.text
+        if asker.backed:
+            text = hide_personal(text, turn.t, (asker.author_name,))
+        quoted, code = snippet(text, 120), asker.receipt_code
+        if asker.answer:
+            line = turn.t("conclusion.answered", code=code, text=quoted, answer=asker.answer)
+        elif asker.forwarded_to:
+            authority = asker.forwarded_to
+            line = turn.t("conclusion.forwarded", code=code, text=quoted, authority=authority)
         else:
             due = fmt_day(answers_due) if answers_due else turn.t("admin.after_meeting")
             line = turn.t("conclusion.pending", code=code, text=quoted, due=due)
-        if line not in people[(channel, chat)]:
-            people[(channel, chat)].append(line)
+        if line not in people[(asker.channel, asker.chat_id)]:
+            people[(asker.channel, asker.chat_id)].append(line)
     ref = f"{dialogue.code}/conclusion"
     for (channel, chat), lines in people.items():
         message = turn.t(

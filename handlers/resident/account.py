@@ -4,6 +4,7 @@ personal data (see it, delete it)."""
 from __future__ import annotations
 
 from domain.models import Consent
+from domain.privacy import hide_personal
 from domain.timefmt import fmt_datetime
 from handlers import commands
 from handlers.engine import Turn, match_choice, parse_command
@@ -122,6 +123,14 @@ async def confirm_forget(turn: Turn, key: str) -> None:
     if key != "yes" or turn.resident is None:
         await show_menu(turn)
         return
-    kept = await turn.tx.forget_resident(turn.resident.id)
+    resident = turn.resident
+    names = (resident.name,)
+    # The texts stay for the conference; what they say about who wrote them goes, as in public.
+    scrubbed = {
+        q.id: hide_personal(q.text, turn.t, (*names, q.author_name))
+        for q in await turn.tx.questions_of_resident(resident.id)
+    }
+    kept = await turn.tx.forget_resident(resident.id, scrubbed)
+    turn.erased = True
     turn.resident = None
     turn.say(turn.t("data.forgotten", kept=kept))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from domain.complaints import looks_like_complaint
 from domain.models import Dialogue, Question
+from domain.privacy import holds_personal, public_text
 from domain.timefmt import fmt_datetime
 from handlers.common import snippet
 from handlers.engine import Turn
@@ -209,7 +210,7 @@ async def _offer_similar(turn: Turn) -> None:
         turn.t(
             "send.similar_line",
             n=i,
-            text=snippet(q.text, 200),
+            text=snippet(public_text(q, turn.t), 200),
             people=people.get(q.cluster_id, 1),
         )
         for i, q in enumerate(shown, start=1)
@@ -308,6 +309,9 @@ async def show_preview(turn: Turn, lead: str = "") -> None:
         village=draft.village or turn.t("common.not_given"),
         name=draft.name or turn.t("common.not_given"),
     )
+    names = (draft.name, turn.resident.name if turn.resident else None)
+    if holds_personal(str(draft.text), names):
+        text += "\n\n" + turn.t("privacy.preview_note")
     choices = [
         Choice("confirm", turn.t("send.confirm")),
         Choice("edit", turn.t("send.edit")),

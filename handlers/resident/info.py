@@ -6,6 +6,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from domain.models import Question
+from domain.privacy import public_text
 from domain.timefmt import fmt_date, fmt_datetime
 from handlers.common import parse_code, snippet
 from handlers.engine import Turn
@@ -38,13 +39,16 @@ async def show_about(turn: Turn, argument: str = "") -> None:
 
 
 def status_line(turn: Turn, q: Question) -> str:
+    own = turn.resident is not None and q.resident_id == turn.resident.id
+    # A backed question is someone else's: what they wrote about themselves stays hidden.
+    text = q.text if own else public_text(q, turn.t)
     return turn.t(
         "mine.line",
         code=q.receipt_code,
         category=turn.plan.category_label(q.category),
         date=fmt_date(q.created_at, ZoneInfo(turn.plan.commune.timezone)),
         status=turn.t(f"status.{q.status.value}"),
-        text=snippet(q.text),
+        text=snippet(text),
     )
 
 
