@@ -464,7 +464,7 @@ def test_digest_split_keeps_items_whole(texts: Texts, limit: int) -> None:
         holders = [chunk for chunk in chunks if f"Kiến nghị số {c.cluster_id - 100}: " in chunk]
         assert len(holders) == 1, c.cluster_id
         assert all(code in holders[0] for code in c.receipt_codes)
-    numbers = [int(n) for chunk in chunks for n in re.findall(r"^(\d+)\. «", chunk, re.M)]
+    numbers = [int(n) for chunk in chunks for n in re.findall(r"^(\d+)\. “", chunk, re.M)]
     assert numbers == list(range(1, len(clusters) + 1))
     # A chunk never opens on an unlabelled item: the category comes first.
     for chunk in chunks[1:]:
@@ -479,7 +479,7 @@ def test_digest_header_and_item(texts: Texts) -> None:
     assert "Tổng số ý kiến của hội nghị đến nay: 57" in message
     assert "■ Đất đai: 2 nội dung, 8 người" in message
     assert "Số người: 7 (3 gửi, 4 đồng tình)" in message
-    assert "Thôn/tổ: Bản Nà Lại, Bản Mè" in message
+    assert "Thôn, tổ dân phố: Bản Nà Lại, Bản Mè" in message
     assert "Mã: BL26-0001, BL26-0004, BL26-0009" in message
     assert "Đã chuyển Sở Xây dựng tỉnh Lai Châu" in message
     assert "Bộ phận: Phòng Văn hóa - Xã hội, hạn trả lời 20/04/2026" in message
@@ -493,7 +493,7 @@ def test_digest_shortens_a_very_long_question(texts: Texts) -> None:
     long_text = "Đề nghị sửa đường bản Mè. " * 200
     [message] = format_digest(sample_digest((cluster(1, INFRA, long_text, ("BL26-0001",)),)), texts)
     assert len(message) < 1500
-    assert "…»" in message
+    assert "…”" in message
 
 
 def test_digest_item_longer_than_limit_is_the_only_one_cut(texts: Texts) -> None:

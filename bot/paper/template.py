@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.paper.forms import DATE_FORMAT, EARLIEST, FIELDS, HEADER_KEYS, TEMPLATE_ROWS
+from domain.numfmt import fmt_number, words_within
 from domain.plan import Plan
 from domain.texts import Texts
 
@@ -105,7 +106,11 @@ def write_template(settings: Plan, out: Path, today: date, texts: Texts) -> None
     guide.append([texts("paper.guide_title")])
     guide["A1"].font = Font(bold=True, size=13)
     limits = settings.limits
-    lines = texts("paper.guide", min=limits.question_min_chars, max=limits.question_max_chars)
+    lines = texts(
+        "paper.guide",
+        max_words=words_within(limits.question_max_chars),
+        max=fmt_number(limits.question_max_chars),
+    )
     extra = [
         texts("paper.guide_villages", villages=", ".join(villages))
         if villages

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from domain.models import DeliveryStatus
+from domain.numfmt import fmt_number
 from domain.timefmt import fmt_datetime, fmt_day
 from domain.workdays import due_dates
 from handlers.admin.draft import AdminDraft, keep_text
@@ -33,7 +34,9 @@ async def start_conclusion(turn: Turn, argument: str) -> None:
     turn.start_draft(AdminDraft(code=dialogue.code))
     turn.ask(
         AdminStep.WRITE_CONCLUSION,
-        turn.t("admin.write_conclusion", title=dialogue.title, max=CONCLUSION_MAX_CHARS),
+        turn.t(
+            "admin.write_conclusion", title=dialogue.title, max=fmt_number(CONCLUSION_MAX_CHARS)
+        ),
     )
 
 
