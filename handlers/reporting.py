@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
+from domain.categories import category_sort_key
 from domain.models import ClusterRecord, Dialogue, Question
 from domain.plan import Plan
 from domain.reports.data import ClusterSummary, DigestData, QuestionRow, ReportData
@@ -52,13 +53,17 @@ def _summary(
         status_label=texts(f"status.{first.status.value}"),
         forwarded_to=record.forwarded_to if record else None,
         complaint=any(q.flag == "complaint" for q in members),
+        answered_at=record.answered_at.astimezone(dialogue.tz)
+        if record and record.answered_at
+        else None,
     )
 
 
 async def cluster_summaries(
     tx: Transaction, plan: Plan, texts: Texts, dialogue: Dialogue, after_id: int = 0
 ) -> tuple[list[ClusterSummary], list[Question]]:
-    """Clusters that have questions newer than `after_id` (all with 0), largest first per category.
+    """Clusters that have questions newer than `after_id` (all with 0), largest first per category;
+    categories as the dialogue lists them, "Khác" last.
 
     Returns the summaries and every question of the dialogue.
     """
@@ -86,8 +91,10 @@ async def cluster_summaries(
                 backers,
             )
         )
-    order = {c.key: i for i, c in enumerate(plan.categories)}
-    out.sort(key=lambda c: (order.get(c.category, 99), -c.people, c.cluster_id))
+    # The order the dialogue was configured with stays the same from one digest to the next
+    # (counts would reshuffle it daily); the catch-all "Khác" closes every list.
+    category = category_sort_key([*dialogue.categories, *(c.key for c in plan.categories)])
+    out.sort(key=lambda c: (category(c.category), -c.people, c.cluster_id))
     return out, questions
 
 
