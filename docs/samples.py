@@ -10,7 +10,8 @@ Needs Debian's libreoffice-writer, libreoffice-calc, poppler-utils and fonts-lib
 (the Vietnamese letters of Times New Roman's metric twin, Liberation Serif 2).
 
 Run: python docs/samples.py [--out docs/]   (writes report-page1.png, report-annex.png,
-xlsx-page1.png, and keeps the DOCX, XLSX and PDFs in a temporary folder it prints)
+xlsx-page1.png and the digest's chart digest-chart.png, prints the digest's text, and keeps
+the DOCX, XLSX and PDFs in a temporary folder it names)
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.config import load_settings
 from bot.services import open_services
 from domain.models import Consent, NewQuestion
+from domain.reports.chart import render_chart
+from domain.reports.digest import format_digest
 from domain.reports.docx_report import render_docx
 from domain.reports.xlsx_report import render_xlsx
 from handlers.intake import store_question
-from handlers.reporting import build_report
+from handlers.reporting import build_digest, build_report
 
 ROOT = Path(__file__).resolve().parent.parent
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -55,7 +58,7 @@ QUESTIONS = (
         "land",
         "Bản Nà Khum",
         "Lò Thị Hoa",
-        "Xin cấp sổ đỏ cho các hộ Bản Nà Khum, nộp hồ sơ từ năm 2025 đến nay chưa thấy trả.",
+        "xin cap so do cho cac ho ban na khum, nop ho so tu nam 2025 ma den nay ko thay tra",
     ),
     (
         "infrastructure",
@@ -127,7 +130,7 @@ QUESTIONS = (
 )
 
 
-async def _fill(config: Path, db: Path) -> tuple[bytes, bytes]:
+async def _fill(config: Path, db: Path) -> tuple[bytes, bytes, list[str], bytes]:
     settings = load_settings(config)
     settings = replace(settings, storage=replace(settings.storage, path=db))
     services = await open_services(settings, clock=lambda: NOW)
@@ -180,7 +183,14 @@ async def _fill(config: Path, db: Path) -> tuple[bytes, bytes]:
             dialogue = await rd.dialogue_by_code("BL27")
             assert dialogue is not None
             data = await build_report(rd, settings.plan, services.texts, dialogue, NOW, False)
-        return render_docx(data, services.texts), render_xlsx(data, services.texts)
+            digest = await build_digest(rd, settings.plan, services.texts, dialogue, NOW)
+        texts = services.texts
+        return (
+            render_docx(data, texts),
+            render_xlsx(data, texts),
+            format_digest(digest, texts),
+            render_chart(digest, texts),
+        )
     finally:
         await services.close()
 
@@ -222,7 +232,11 @@ def main() -> None:
                 "poppler-utils fonts-liberation2"
             )
     work = Path(tempfile.mkdtemp(prefix="samples-"))
-    docx, xlsx = asyncio.run(_fill(ROOT / "config.example.toml", work / "samples.sqlite3"))
+    docx, xlsx, digest, chart = asyncio.run(
+        _fill(ROOT / "config.example.toml", work / "samples.sqlite3")
+    )
+    (args.out / "digest-chart.png").write_bytes(chart)
+    print("\n\n".join(digest), end="\n\n")
     (work / "bao-cao-BL27.docx").write_bytes(docx)
     (work / "tong-hop-BL27.xlsx").write_bytes(xlsx)
     report = _pdf(work / "bao-cao-BL27.docx", work)
