@@ -63,7 +63,10 @@ async def plan_reminders(services: Services, now: datetime) -> list[str]:
         offset = _due_offset(d.deadline, settings.reminders.deadline_days, now)
         if offset is not None and d.is_open(now):
             key = f"{d.code}/deadline/{offset}/{d.deadline.isoformat()}"
-            text = texts("remind.deadline", title=d.title, deadline=fmt_datetime(d.deadline, d.tz))
+            # Each dialogue speaks to its residents its own way (ông/bà, anh/chị, bạn).
+            text = texts.addressed(d.address)(
+                "remind.deadline", title=d.title, deadline=fmt_datetime(d.deadline, d.tz)
+            )
             count = await _remind(
                 services, now, key, text, Audience("not_asked", dialogue_code=d.code)
             )
@@ -73,7 +76,7 @@ async def plan_reminders(services: Services, now: datetime) -> list[str]:
             offset = _due_offset(d.meeting_at, settings.reminders.meeting_days, now)
             if offset is not None:
                 key = f"{d.code}/meeting/{offset}/{d.meeting_at.isoformat()}"
-                text = texts(
+                text = texts.addressed(d.address)(
                     "remind.meeting",
                     title=d.title,
                     meeting=fmt_datetime(d.meeting_at, d.tz),

@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--dialogue", required=True, help=h("cli_help.report_dialogue"))
     report.add_argument("--out", type=Path, default=Path("."), help=h("cli_help.report_out"))
     report.add_argument("--public", action="store_true", help=h("cli_help.report_public"))
+    report.add_argument("--number", default="", help=h("cli_help.report_number"))
     return parser
 
 
@@ -69,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "template":
             return paper_cli.run_template(args, settings)
         if args.command == "report":
-            return _report(settings, args.dialogue, args.out, args.public)
+            return _report(settings, args.dialogue, args.out, args.public, args.number.strip())
         return _run(settings)
     except ConfigError as exc:
         return _fail(exc.key, exc.problem)
@@ -108,7 +109,7 @@ def _run(settings: Settings) -> int:
 
 
 async def _report_files(
-    settings: Settings, code: str, public: bool
+    settings: Settings, code: str, public: bool, number: str = ""
 ) -> list[tuple[str, bytes]] | None:
     from bot.services import open_services
     from domain.reports.docx_report import render_docx
@@ -123,6 +124,8 @@ async def _report_files(
             if dialogue is None:
                 return None
             data = await build_report(rd, settings, texts, dialogue, services.clock(), public)
+            # The number the clerk registered the report under, in its header and its annex.
+            data = dataclasses.replace(data, number=number)
     finally:
         await services.close()
     suffix = "-cong-khai" if public else ""
@@ -133,13 +136,15 @@ async def _report_files(
     ]
 
 
-def _report(settings: Settings, code: str, out: Path, public: bool) -> int:
+def _report(settings: Settings, code: str, out: Path, public: bool, number: str = "") -> int:
     texts = load_texts()
     # Checked before the report is built: a wrong folder should not cost the office a minute.
     problem = _unwritable(out)
     if problem is not None:
         return _option_error("--out", problem)
-    files = asyncio.run(_report_files(settings, code, public))
+    if number and not (number.isdigit() and len(number) <= 6):
+        return _option_error("--number", texts("cli_error.number"))
+    files = asyncio.run(_report_files(settings, code, public, number))
     if files is None:
         print(texts("office.unknown_dialogue", code=code), file=sys.stderr)
         return EXIT_CONFIG

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from domain.address import DEFAULT_ADDRESS
+
 
 class Consent(StrEnum):
     GRANTED = "granted"
@@ -40,6 +42,7 @@ class DialogueSpec:
     location: str
     timezone: str
     categories: tuple[str, ...]
+    address: str = DEFAULT_ADDRESS  # how its texts address residents (domain/address.py)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Dialogue:
     closed: bool
     overrides: tuple[str, ...] = ()
     complex: bool = False
+    address: str = DEFAULT_ADDRESS
 
     @property
     def tz(self) -> ZoneInfo:

@@ -76,19 +76,25 @@ class Turn:
     def say(self, text: str) -> None:
         self.replies.append(Reply(text))
 
-    def ask(self, step: Step, text: str, choices: Sequence[Choice] = ()) -> None:
-        """Move to `step` and ask; a new nonce makes buttons of earlier prompts stale."""
-        self._prompt(step, text, choices)
+    def ask(
+        self, step: Step, text: str, choices: Sequence[Choice] = (), *, listed: bool = False
+    ) -> None:
+        """Move to `step` and ask; a new nonce makes buttons of earlier prompts stale.
+
+        `listed`: the text numbers the choices itself (see `Reply.listed`)."""
+        self._prompt(step, text, choices, listed)
 
     def reask(self, text: str) -> None:
         """Ask the current step again with `text`, offering the same choices as before."""
         self._prompt(self.state.step, text, [Choice(k, label) for k, label in self.state.choices])
 
-    def _prompt(self, step: str, text: str, choices: Sequence[Choice]) -> None:
+    def _prompt(
+        self, step: str, text: str, choices: Sequence[Choice], listed: bool = False
+    ) -> None:
         self.state.step = step
         self.state.nonce += 1
         self.state.choices = [(c.key, c.label) for c in choices]
-        self.replies.append(Reply(text, tuple(choices), self.state.nonce))
+        self.replies.append(Reply(text, tuple(choices), self.state.nonce, listed=listed))
 
     def reset(self) -> None:
         """Back to the menu: no task under way, nothing drafted, no buttons."""
@@ -214,6 +220,9 @@ class Flows:
     def needs_consent(self, command: str) -> bool:
         raise NotImplementedError
 
+    async def prepare(self, turn: Turn) -> None:
+        """Before the turn is answered: set what every answer shares (the form of address)."""
+
     def bypass_consent(self, turn: Turn) -> bool:
         return False
 
@@ -271,6 +280,7 @@ class Engine:
                 resident = None  # a group is never a resident, whatever was stored before
             role = self.role_from(inbound.person, granted)
             turn = Turn(tx, inbound, self.plan, self.texts, now, state, resident, role, self.finder)
+            await self.flows.prepare(turn)
             await self._dispatch(turn)
             turn.keep_draft()
             # Before consent nothing about a resident's chat is stored but the refusal itself;

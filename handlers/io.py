@@ -59,6 +59,9 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     nonce: int = 0
     attachments: tuple[Attachment, ...] = ()
+    # The text already numbers the choices, in order (long titles no button could show whole):
+    # a channel without buttons types no second list under it.
+    listed: bool = False
 
     def payload(self, choice: Choice) -> str:
         return encode_payload(self.nonce, choice.key)

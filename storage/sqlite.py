@@ -71,6 +71,7 @@ def _spec_values(spec: DialogueSpec) -> dict[str, object]:
         "location": spec.location,
         "timezone": spec.timezone,
         "categories": json.dumps(list(spec.categories)),
+        "address": spec.address,
     }
 
 
@@ -80,7 +81,7 @@ def _opt_dt(value: str | None) -> datetime | None:
 
 _DIALOGUE_COLUMNS = (
     "id, code, title, host, audience, deadline, meeting_at, meeting_note, location, timezone, "
-    "categories, closed, overrides, complex"
+    "categories, closed, overrides, complex, address"
 )
 _QUESTION_COLUMNS = (
     "q.id, q.dialogue_id, d.code, q.receipt_code, q.resident_id, q.category, q.text, q.village, "
@@ -105,6 +106,7 @@ def _dialogue(row: aiosqlite.Row) -> Dialogue:
         closed=bool(row[11]),
         overrides=tuple(json.loads(row[12])),
         complex=bool(row[13]),
+        address=row[14],
     )
 
 
@@ -173,8 +175,8 @@ class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQuer
         if existing is None:
             await self._conn.execute(
                 "INSERT INTO dialogues (code, title, host, audience, deadline, meeting_at, "
-                "meeting_note, location, timezone, categories, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "meeting_note, location, timezone, categories, address, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (spec.code, *values.values(), _ts(at), _ts(at)),
             )
         else:
@@ -208,6 +210,7 @@ class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQuer
             "location": str,
             "closed": int,
             "complex": int,
+            "address": str,
         }
         values: dict[str, object] = {}
         for key, value in changes.items():

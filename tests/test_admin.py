@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -192,8 +193,8 @@ async def test_deadline_reminders_once_to_those_who_have_not_asked(admin: Harnes
     admin.clock.now = datetime(2026, 12, 12, 10, 0, tzinfo=UTC)
     assert "deadline:BL26:3:1" in await tick(admin)
     await flush(admin)
-    assert received(admin, THIRD, "Nhắc: hạn gửi ý kiến") == 1
-    assert received(admin, RESIDENT, "Nhắc: hạn gửi ý kiến") == 0  # already asked
+    assert received(admin, THIRD, "Thông báo: hạn gửi ý kiến") == 1
+    assert received(admin, RESIDENT, "Thông báo: hạn gửi ý kiến") == 0  # already asked
     await admin.restart()
     assert not any(d.startswith("deadline") for d in await tick(admin))
     # The admin moves the deadline: the reminders are planned again from the new date.
@@ -214,7 +215,7 @@ async def test_a_reminder_missed_while_down_is_sent_once_if_still_meaningful(
     done = await tick(admin)
     assert [d for d in done if d.startswith("meeting")] == ["meeting:BL26:1:3"]
     await flush(admin)
-    assert received(admin, THIRD, "sẽ diễn ra lúc 08:00 ngày 28/12/2026") == 1
+    assert received(admin, THIRD, "diễn ra lúc 08:00 ngày 28/12/2026") == 1
     admin.clock.now = datetime(2026, 12, 29, tzinfo=UTC)  # after the meeting: nothing
     assert not any(d.startswith("meeting") for d in await tick(admin))
 
@@ -295,6 +296,12 @@ def test_dialogue_command_line(tmp_path: Path) -> None:
     assert listing.returncode == 0
     assert "TN27\tđóng" in listing.stdout and "họp 08:00 ngày 28/12/2026" in listing.stdout
     assert "kết luận 19/01/2027" in listing.stdout
+    assert cli("set", "TN27", "--address", "ban").returncode == 0  # typed without diacritics
+    wrong = cli("set", "TN27", "--address", "cô/chú")
+    assert wrong.returncode == 2 and "--address" in wrong.stderr
+    with sqlite3.connect(tmp_path / "cli.sqlite3") as conn:
+        stored = dict(conn.execute("SELECT code, address FROM dialogues"))
+    assert stored == {"BL26": "ông/bà", "TN27": "bạn"}
     bad = cli("set", "BL26", "--deadline", "ngày mai")
     assert bad.returncode == 2 and "--deadline" in bad.stderr and "Traceback" not in bad.stderr
     assert cli("set", "XX", "--location", "Sân bóng").returncode == 2

@@ -175,14 +175,14 @@ async def test_submission_by_typing_numbers_labels_and_plain_letters(zalo: ZaloW
     assert consent.endswith("\n1. Tôi đồng ý\n2. Không đồng ý")
     assert zalo.rows("SELECT COUNT(*) FROM residents") == [(0,)]
 
-    menu = await zalo.say(RESIDENT, "1")  # the number of «Tôi đồng ý»
+    menu = await zalo.say(RESIDENT, "1")  # the number of “Tôi đồng ý”
     assert menu[-1].endswith(
         "\n1. Gửi ý kiến\n2. Ý kiến của tôi\n3. Thông tin hội nghị\n4. Hướng dẫn"
     )
-    categories = await zalo.say(RESIDENT, "1")  # «Gửi ý kiến» by its number
+    categories = await zalo.say(RESIDENT, "1")  # “Gửi ý kiến” by its number
     assert categories[-1].endswith("\n1. Đất đai\n2. Chính sách xã hội\n3. Hạ tầng\n4. Khác")
-    prompt = await zalo.say(RESIDENT, "dat dai")  # «Đất đai» typed without diacritics
-    assert "từ 15 đến 1500 ký tự" in prompt[-1]
+    prompt = await zalo.say(RESIDENT, "dat dai")  # “Đất đai” typed without diacritics
+    assert "không quá 300 chữ" in prompt[-1]
     villages = await zalo.say(RESIDENT, QUESTION)
     assert villages[-1].endswith("\n1. Bản Nà Khum\n2. Bản Vàng Bó\n3. Khu dân cư Bình Lư")
     name = await zalo.say(RESIDENT, "Bản Vàng Bó")  # a label, exactly as shown
@@ -191,7 +191,7 @@ async def test_submission_by_typing_numbers_labels_and_plain_letters(zalo: ZaloW
     for part in ("Đất đai", "Bản Vàng Bó", "Lò Thị Hoa", QUESTION):
         assert part in preview[-1]
     assert preview[-1].endswith("\n1. Gửi\n2. Sửa nội dung\n3. Hủy")
-    receipt = await zalo.say(RESIDENT, "gui")  # «Gửi» without diacritics
+    receipt = await zalo.say(RESIDENT, "gui")  # “Gửi” without diacritics
     assert "Mã tiếp nhận: BL26-0001" in receipt[-1]
 
     assert zalo.rows(
