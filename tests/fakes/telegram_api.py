@@ -75,7 +75,7 @@ class FakeBotApi:
         self.by_chat: dict[int, list[Sent]] = defaultdict(list)
         self._recent: deque[float] = deque()
         self._chat_tokens: dict[int, tuple[float, float]] = {}
-        self._poll_gen = 0
+        self._poll_gen: dict[str, int] = {}
         self.conflicts = 0
 
     # --- residents' side -----------------------------------------------------------------
@@ -188,6 +188,8 @@ class FakeBotApi:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        if method == "getUpdates":
+            params = {**params, "_bot": token}  # one poller per bot, not per server
         result = await handler(params)
         if isinstance(result, tuple):
             return result
@@ -210,8 +212,8 @@ class FakeBotApi:
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
         # One poller per bot: a newer getUpdates ends a pending one with 409, as Telegram does.
-        self._poll_gen += 1
-        mine = self._poll_gen
+        bot = str(params.get("_bot", self.token))
+        self._poll_gen[bot] = mine = self._poll_gen.get(bot, 0) + 1
         self._new_update.set()
         offset = int(params.get("offset") or 0)
         if offset:
@@ -226,7 +228,7 @@ class FakeBotApi:
             self._new_update.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), remaining)
-            if self._poll_gen != mine:
+            if self._poll_gen[bot] != mine:
                 self.conflicts += 1
                 return 409, {
                     "ok": False,
