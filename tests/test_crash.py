@@ -11,11 +11,14 @@ more kills is `benchmarks/crash.py`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import random
 import re
 import signal
 import socket
 from pathlib import Path
+from typing import Any
 
 from tests.fakes.telegram_api import TOKEN, FakeBotApi, serve_http
 from tests.fakes.zalo_api import TOKEN as ZALO_TOKEN
@@ -37,6 +40,27 @@ QUESTIONS = [
 CODE = re.compile(r"BL27-\d{4}")
 
 
+class ConfirmKillingApi(FakeBotApi):
+    """SIGKILLs the bot when it confirms updates (a getUpdates whose offset moves past updates
+    it was handed), once `armed`: the worst moment for updates confirmed before they are kept."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.victim: int | None = None
+        self.armed = asyncio.Event()
+        self.killed = asyncio.Event()
+
+    async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        offset = int(params.get("offset") or 0)
+        if self.armed.is_set() and self.victim is not None and offset > self._offset > 0:
+            self.armed.clear()
+            os.kill(self.victim, signal.SIGKILL)
+            self.victim = None
+            self.killed.set()
+            return []
+        return await super()._m_getUpdates(params)
+
+
 def steps(question: str) -> list[str]:
     return [
         "/start",
@@ -51,34 +75,44 @@ def steps(question: str) -> list[str]:
 
 
 async def residents_type(api: FakeBotApi, chats: list[int], rng: random.Random) -> int:
-    """Every resident types their steps in order, a few tenths of a second apart."""
-    pushed = 0
-    scripts = {chat: steps(QUESTIONS[i % len(QUESTIONS)]) for i, chat in enumerate(chats)}
-    while any(scripts.values()):
-        for chat, script in scripts.items():
-            if script:
-                api.push_text(chat, script.pop(0))
-                pushed += 1
-        await asyncio.sleep(rng.uniform(0.2, 0.6))
-    return pushed
+    """Residents arrive over some 15 seconds; each types their steps in order, a few tenths of a
+    second apart."""
+
+    async def one(i: int, chat: int) -> None:
+        await asyncio.sleep(rng.uniform(0, 15))
+        for text in steps(QUESTIONS[i % len(QUESTIONS)]):
+            api.push_text(chat, text)
+            await asyncio.sleep(rng.uniform(0.2, 0.6))
+
+    await asyncio.gather(*(one(i, chat) for i, chat in enumerate(chats)))
+    return len(api.pushed_at)
 
 
 async def test_random_sigkills_while_residents_submit(tmp_path: Path) -> None:
     rng = random.Random(12)
-    api = FakeBotApi()
+    api = ConfirmKillingApi()
     runner, base_url = await serve_http(api)
     db = tmp_path / "bot.sqlite3"
     bot = Bot(write_config(tmp_path, TOKEN, base_url, db), tmp_path / "bot.log")
     chats = [730_001 + i for i in range(len(QUESTIONS))]
     try:
-        await bot.start()
+        api.victim = await bot.start()
         typing = asyncio.create_task(residents_type(api, chats, rng))
-        for _ in range(3):
-            # Somewhere in the middle of things: polling, handling, replying.
-            await asyncio.sleep(rng.uniform(3.0, 5.0))
-            bot.kill()
+        for n in range(4):
+            await asyncio.sleep(rng.uniform(2.0, 4.0))
+            if n % 2:
+                # At the moment updates are confirmed to Telegram.
+                api.killed.clear()
+                api.armed.set()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(api.killed.wait(), 5)
+                if api.armed.is_set():  # nothing to confirm just then: anywhere will do
+                    api.armed.clear()
+                    bot.kill()
+            else:
+                bot.kill()  # anywhere: polling, handling, replying
             assert await bot.wait() == -signal.SIGKILL
-            await bot.start()
+            api.victim = await bot.start()
         pushed = await typing
         handled = "SELECT COUNT(*) FROM processed_updates"
         await poll_until(lambda: query(db, handled) == [(pushed,)], "every update handled", bot)
