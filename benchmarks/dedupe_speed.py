@@ -247,8 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--baseline-max", type=int, default=10_000, help="đo đủ cơ sở cdist đến cỡ này"
     )
     args = parser.parse_args(argv)
-    print("Mục tiêu: gom cụm 10k ≤ 0,3 × cdist mọi cặp; tăng gần tuyến tính đến 100k;"
-          " tra cứu p95 ≤ 10 ms ở 10k")
+    print(
+        "Mục tiêu: gom cụm 10k ≤ 0,3 × cdist mọi cặp; tăng gần tuyến tính đến 100k;"
+        " tra cứu p95 ≤ 10 ms ở 10k"
+    )
     rate: list[float] = []
     per_question = {}
     for n in args.sizes:

@@ -12,6 +12,7 @@ import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bot.limiter import BULK
 from bot.outbox import Sender
 from bot.services import Services
 from domain.models import Audience, Dialogue
@@ -163,7 +164,7 @@ class BroadcastProgress:
             counts = {b.id: await rd.delivery_counts("notice", str(b.id)) for b in sending}
         for b in sending:
             c = counts[b.id]
-            left = c.get("pending", 0)
+            left = c.get("pending", 0) + c.get("sending", 0)
             values = {
                 "id": b.id,
                 "sent": c.get("sent", 0),
@@ -185,11 +186,13 @@ class BroadcastProgress:
         chat_id = int(chat.split(":", 1)[1])
         try:
             if msg is None:
-                sent = await self.bot.send_message(chat_id=chat_id, text=text)
+                sent = await self.bot.send_message(chat_id=chat_id, text=text, rate_limit_args=BULK)
                 async with self.services.store.transaction() as tx:
                     await tx.update_broadcast(bid, progress_msg=str(sent.message_id))
             else:
-                await self.bot.edit_message_text(chat_id=chat_id, message_id=int(msg), text=text)
+                await self.bot.edit_message_text(
+                    chat_id=chat_id, message_id=int(msg), text=text, rate_limit_args=BULK
+                )
             self._shown[bid] = text
         except Exception:  # progress is a courtesy; never let it stop the sending
             log.warning("could not update progress of broadcast %s", bid, exc_info=True)

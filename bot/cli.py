@@ -18,8 +18,12 @@ from bot import cluster_cli, dialogue_cli, paper_cli
 from bot.config import ConfigError, Settings, StorageSettings, load_settings
 from domain.dedupe.clusters import DEFAULT_JOIN
 from domain.texts import load_texts
+from storage.sqlite import NewerDatabase, StoreUnavailable
 
 EXIT_CONFIG = 2
+EXIT_FAILED = 1
+# Another process polls this token: restarting would not help (systemd: RestartPreventExitStatus).
+EXIT_SECOND_POLLER = 3
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.example.toml"
 
 
@@ -74,6 +78,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(settings)
     except ConfigError as exc:
         return _fail(exc.key, exc.problem)
+    except StoreUnavailable as exc:
+        print(database_problem(exc), file=sys.stderr)
+        return EXIT_FAILED
+
+
+def database_problem(exc: StoreUnavailable) -> str:
+    """One line about a database that cannot be used, in the office's words."""
+    texts = load_texts()
+    if isinstance(exc, NewerDatabase):
+        return texts("runner.database_newer", path=exc.path, found=exc.found, known=exc.known)
+    problem = exc.problem
+    if "locked" in problem or "busy" in problem:
+        problem = texts("runner.database_locked")
+    elif "not a database" in problem or "malformed" in problem:
+        problem = texts("runner.database_corrupt")
+    return texts("runner.database_unusable", path=exc.path, problem=problem)
 
 
 async def _check_token(settings: Settings) -> None:
@@ -86,9 +106,10 @@ async def _check_token(settings: Settings) -> None:
 
 
 def _run(settings: Settings) -> int:
-    from telegram.error import InvalidToken, NetworkError
+    from telegram.error import InvalidToken, NetworkError, TelegramError
 
-    from bot.runner import ChannelStartError, serve
+    from bot.runner import ChannelStartError, PollingStopped, serve
+    from bot.telegram_poll import SecondPoller
 
     if not settings.zalo.enabled or settings.telegram.token:
         settings.telegram.checked_token()
@@ -100,11 +121,26 @@ def _run(settings: Settings) -> int:
         except NetworkError as exc:
             print(load_texts()("cli.network_error", problem=exc.message), file=sys.stderr)
             return 1
+    texts = load_texts()
     try:
         # Stops cleanly on SIGINT and SIGTERM: channels first, then the database.
         asyncio.run(serve(settings))
     except ChannelStartError as exc:
         return _fail(exc.key, exc.problem)
+    except SecondPoller:
+        print(texts("runner.second_poller"), file=sys.stderr)
+        return EXIT_SECOND_POLLER
+    except PollingStopped:
+        print(texts("runner.polling_stopped"), file=sys.stderr)
+        return EXIT_FAILED
+    except StoreUnavailable as exc:
+        print(database_problem(exc), file=sys.stderr)
+        return EXIT_FAILED
+    except (OSError, TelegramError) as exc:
+        # Whatever else stops the start (a port taken, the network gone): one line, and a
+        # non-zero exit so that the service manager restarts the bot.
+        print(texts("runner.start_failed", problem=exc), file=sys.stderr)
+        return EXIT_FAILED
     return 0
 
 

@@ -202,6 +202,7 @@ class AuditEntry:
 class DeliveryStatus(StrEnum):
     HELD = "held"  # waits for the conclusion to be published
     PENDING = "pending"
+    SENDING = "sending"  # claimed by one process, which is sending it now
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"
@@ -219,6 +220,17 @@ class Delivery:
     attempts: int
     file_ref: str | None = None
     file_name: str | None = None
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """An update as the channel delivered it, kept until it is handled."""
+
+    channel: str
+    update_key: str
+    chat: str | None
+    body: str
+    attempts: int = 0
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,12 @@ class Turn:
         self.state.data = {}
         self._draft = None
 
+    def secure_last(self) -> None:
+        """The reply just made must reach the person even if the process dies after the commit
+        (a receipt code): it is written as a delivery row with the turn."""
+        if self.replies:
+            self.replies[-1] = replace(self.replies[-1], secure=True)
+
     def finish(self, text: str) -> None:
         """The end of a staff task: back to the menu, saying `text`."""
         self.reset()
@@ -251,8 +257,12 @@ class Engine:
         clock: Clock,
         flows: Flows,
         finder: DuplicateFinder | None = None,
+        owner: str = "engine",
     ) -> None:
         self.finder = finder or DuplicateFinder(plan.dedupe_threshold)
+        # The name secure replies are claimed under (the process's outbox owner): the adapter
+        # sends them itself, and only if this process dies does an outbox send them.
+        self.owner = owner
         self.store = store
         self.plan = plan
         self.texts = texts
@@ -287,11 +297,27 @@ class Engine:
             # staff need their place in office flows kept whether or not they consented.
             if turn.persist and (turn.consented or turn.role is not None):
                 await tx.save_conversation(turn.state, now)
+            await self._secure(tx, inbound, turn.replies, now)
         if turn.erased:
             await self.store.checkpoint()
         for job in turn.deferred:
             await job()
         return Outcome(turn.replies, turn.toast, turn.wake_outbox)
+
+    async def _secure(
+        self, tx: Transaction, inbound: Inbound, replies: list[Reply], now: datetime
+    ) -> None:
+        """Write secure replies as deliveries claimed by this process, with the turn. Only for
+        channels that redeliver (an update key), which are the ones with an outbox."""
+        if inbound.update_key is None:
+            return
+        for i, reply in enumerate(replies):
+            if reply.secure:
+                ref = f"{inbound.update_key}/{i}"
+                delivery_id = await tx.add_claimed_delivery(
+                    inbound.channel, inbound.chat_id, "reply", ref, reply.as_text(), self.owner, now
+                )
+                replies[i] = replace(reply, delivery_id=delivery_id)
 
     def role_from(self, person: str, granted: str | None) -> Role | None:
         """The role from the config, or granted in the chat (read from the store this turn)."""

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.config import parse_settings
+from bot.limiter import Limiter
 from bot.outbox import Blocked, Outbox, RetryLater, Transient
 from bot.services import Services, open_services
 from bot.zalo_channel import (
@@ -291,7 +292,7 @@ async def test_an_outbox_delivery_reaches_the_zalo_chat(zalo: ZaloWorld) -> None
     zalo.api.blocked.add(OTHER)
     # Zalo asks us to slow down once: the outbox waits and sends, nothing is lost.
     zalo.api.failures["sendMessage"].append((429, {"parameters": {"retry_after": 0.05}}))
-    outbox = Outbox(store, zalo.clock, {"zalo": zalo.channel.sender}, {"zalo": 1000.0})
+    outbox = Outbox(store, zalo.clock, {"zalo": zalo.channel.sender})
     assert await outbox.flush() == 2
     texts = zalo.api.texts(RESIDENT)
     assert texts[0] == answer
@@ -433,7 +434,7 @@ async def test_client_maps_errors_to_outbox_exceptions(fake_api: FakeZaloApi) ->
 async def test_files_become_a_note_and_actions_are_sent(fake_api: FakeZaloApi) -> None:
     client = ZaloClient(TOKEN, fake_api.base_url)
     try:
-        sender = ZaloSender(client, per_second=1000, texts=T)
+        sender = ZaloSender(client, Limiter(1000), texts=T)
         await sender.send_file(RESIDENT, b"x" * 5000, "bao-cao.docx", "document", "Báo cáo")
         (note,) = fake_api.texts(RESIDENT)
         assert "bao-cao.docx" in note and "Báo cáo" in note
@@ -448,7 +449,7 @@ async def test_files_become_a_note_and_actions_are_sent(fake_api: FakeZaloApi) -
 async def test_sender_paces_messages(fake_api: FakeZaloApi) -> None:
     client = ZaloClient(TOKEN, fake_api.base_url)
     try:
-        sender = ZaloSender(client, per_second=20)
+        sender = ZaloSender(client, Limiter(20))
         started = time.monotonic()
         for i in range(5):
             await sender.send_text(RESIDENT, f"tin {i}")

@@ -169,8 +169,11 @@ class Clusters:
         scores, exact = index.bounded(query, slots, self.join)
         near = np.flatnonzero(scores >= self.suggest)
         bounds = {index.id_at(int(slots[i])): float(scores[i]) for i in near}
-        known = {q: v for q, v, e in zip(bounds, scores[near].tolist(), exact[near].tolist(),
-                                          strict=True) if e}
+        known = {
+            q: v
+            for q, v, e in zip(bounds, scores[near].tolist(), exact[near].tolist(), strict=True)
+            if e
+        }
         best: dict[str, float] = {}
         for qid, value in bounds.items():
             cid = self._cluster_of[qid]

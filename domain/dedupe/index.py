@@ -233,8 +233,14 @@ _PERSON = tuple(_COLUMN[n] for n in ("same_person", "other_person"))
 _OPPOSITE = _COLUMN["opposite"]
 # Evidence left for the second step of scoring (see the module's description).
 _LATER = (
-    "same_place", "other_place", "one_place", "same_number", "other_number",
-    "same_person", "other_person", "opposite",
+    "same_place",
+    "other_place",
+    "one_place",
+    "same_number",
+    "other_number",
+    "same_person",
+    "other_person",
+    "opposite",
 )
 
 
@@ -438,8 +444,10 @@ class SimilarityIndex:
         keys = [e.key if (e := entries[s]) is not None else "" for s in slots.tolist()]
         out[:, _FUZZY] = cdist([query.key], keys, scorer=_FUZZY_SCORER)[0] / 100.0
         # A category the index has never seen (-1) differs from every known one.
-        mine = 0 if query.category in (None, "other") else self._category_codes.get(
-            str(query.category), -1
+        mine = (
+            0
+            if query.category in (None, "other")
+            else self._category_codes.get(str(query.category), -1)
         )
         if mine:
             theirs = self._categories.take(slots)
