@@ -61,6 +61,8 @@ __all__ = [
 ]
 
 TOKEN_ENV = "BOT_TELEGRAM_TOKEN"
+# The server's URL holds a password: kept out of the file, like the tokens.
+DATABASE_URL_ENV = "BOT_DATABASE_URL"
 ZALO_TOKEN_ENV = "BOT_ZALO_TOKEN"
 ZALO_BASE_URL = "https://bot-api.zaloplatforms.com"
 _TOKEN_RE = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
@@ -104,6 +106,13 @@ class ZaloSettings:
 @dataclass(frozen=True)
 class StorageSettings:
     path: Path = Path("data/doithoai.sqlite3")
+    # A PostgreSQL server instead of the file: many communes on one server, one schema each.
+    url: str = ""
+    schema: str = ""
+
+    @property
+    def postgres(self) -> bool:
+        return bool(self.url)
 
 
 @dataclass(frozen=True)
@@ -125,7 +134,10 @@ class Settings(Plan):
 # A key that is absent keeps its default; a key that is present is always checked.
 CHECKS: dict[str, tuple[type[Any], dict[str, checks.Check]]] = {
     "telegram": (TelegramSettings, {"token": checks.token, "base_url": checks.optional_url}),
-    "storage": (StorageSettings, {"path": checks.db_path}),
+    "storage": (
+        StorageSettings,
+        {"path": checks.db_path, "url": checks.postgres_url, "schema": checks.schema_name},
+    ),
     "commune": (
         CommuneSettings,
         {
@@ -245,7 +257,10 @@ def parse_settings(
     base_dir = source.parent if source is not None else Path.cwd()
 
     telegram = _section(raw, "telegram", TelegramSettings, **_from_env(env, TOKEN_ENV, "token"))
-    storage = _storage(_section(raw, "storage", StorageSettings), base_dir)
+    storage = _storage(
+        _section(raw, "storage", StorageSettings, **_from_env(env, DATABASE_URL_ENV, "url")),
+        base_dir,
+    )
     commune = _commune(raw)
     roles = _section(raw, "roles", RolesSettings)
     limits = _section(raw, "limits", LimitsSettings)
@@ -299,6 +314,14 @@ def _from_env(env: Mapping[str, str], variable: str, key: str) -> dict[str, obje
 
 
 def _storage(storage: StorageSettings, base_dir: Path) -> StorageSettings:
+    if storage.url:
+        checks.postgres_url("storage.url", storage.url)  # from the environment, unchecked so far
+        if not storage.schema:
+            # Without its own schema a commune would share tables with every other one.
+            raise ConfigError("storage.schema", _t("config_error.schema_missing"))
+        return storage
+    if storage.schema:
+        raise ConfigError("storage.url", _t("config_error.schema_without_url"))
     path = storage.path if storage.path.is_absolute() else base_dir / storage.path
     if path.is_dir():
         raise ConfigError("storage.path", _t("config_error.path_is_folder", path=path))
@@ -308,7 +331,7 @@ def _storage(storage: StorageSettings, base_dir: Path) -> StorageSettings:
             if not parent.is_dir():
                 raise ConfigError("storage.path", _t("config_error.path_parent", path=parent))
             break
-    return StorageSettings(path=path)
+    return replace(storage, path=path)
 
 
 def _commune(raw: Mapping[str, Any]) -> CommuneSettings:

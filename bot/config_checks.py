@@ -158,3 +158,22 @@ def db_path(full: str, value: object) -> Path:
     if not text.strip():
         raise ConfigError(full, t("config_error.path_empty"))
     return Path(text)
+
+
+def postgres_url(full: str, value: object) -> str:
+    """A PostgreSQL connection URL; empty means the SQLite file (`storage.path`)."""
+    text = raw_text(full, value).strip()
+    if text and not re.fullmatch(r"postgres(ql)?://\S*", text):
+        raise ConfigError(full, t("config_error.postgres_url"))
+    return text
+
+
+def schema_name(full: str, value: object) -> str:
+    """A commune's PostgreSQL schema: a plain lower-case name, so that it is never quoted and
+    never needs to be (storage/postgres.py pins it as the connection's search_path)."""
+    text = raw_text(full, value).strip()
+    if text and not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", text):
+        raise ConfigError(full, t("config_error.schema_name"))
+    if text.startswith("pg_") or text in {"public", "information_schema"}:
+        raise ConfigError(full, t("config_error.schema_reserved", name=text))
+    return text

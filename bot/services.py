@@ -6,12 +6,15 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.config import Settings
+import asyncpg
+
+from bot.config import Settings, StorageSettings
 from bot.outbox import Owner
 from domain.texts import Texts, load_texts
 from handlers.engine import Clock, Engine
 from handlers.router import Router
 from storage.base import Store
+from storage.postgres import PostgresStore
 from storage.sqlite import SqliteStore, StoreUnavailable
 
 
@@ -33,10 +36,22 @@ class Services:
         await self.store.close()
 
 
+def make_store(storage: StorageSettings) -> Store:
+    """The commune's store: its PostgreSQL schema when `[storage] url` is set, else its file."""
+    if storage.postgres:
+        return PostgresStore(storage.url, storage.schema)
+    return SqliteStore(storage.path)
+
+
+def store_where(store: Store) -> str:
+    """Where the store is, for messages: the file, or the server (no password) and schema."""
+    return store.where if isinstance(store, PostgresStore) else str(getattr(store, "path", "?"))
+
+
 async def open_services(
     settings: Settings, *, clock: Clock = utc_now, store: Store | None = None
 ) -> Services:
-    store = store if store is not None else SqliteStore(settings.storage.path)
+    store = store if store is not None else make_store(settings.storage)
     await store.open()
     try:
         # Dialogues in the config are created or updated; their questions are never touched.
@@ -45,8 +60,8 @@ async def open_services(
                 await tx.upsert_dialogue(spec, clock())
     except BaseException as exc:
         await store.close()  # an open store is a thread that would keep the process alive
-        if isinstance(exc, sqlite3.Error):
-            raise StoreUnavailable(settings.storage.path, str(exc)) from exc
+        if isinstance(exc, sqlite3.Error | asyncpg.PostgresError):
+            raise StoreUnavailable(store_where(store), str(exc)) from exc
         raise
     texts = load_texts("vi")
     owner = Owner.here()

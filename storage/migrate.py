@@ -15,7 +15,8 @@ import aiosqlite
 class StoreUnavailable(Exception):
     """The database cannot be used: not a database, locked, unreadable, or too new."""
 
-    def __init__(self, path: Path, problem: str) -> None:
+    def __init__(self, path: Path | str, problem: str) -> None:
+        # `path`: the SQLite file, or the PostgreSQL server and schema (without a password).
         super().__init__(f"{path}: {problem}")
         self.path = path
         self.problem = problem
@@ -24,15 +25,17 @@ class StoreUnavailable(Exception):
 class NewerDatabase(StoreUnavailable):
     """Migrated by a newer build: this one would misread what it does not know."""
 
-    def __init__(self, path: Path, found: int, known: int) -> None:
-        super().__init__(path, f"user_version {found} > {known}")
+    def __init__(self, path: Path | str, found: int, known: int) -> None:
+        super().__init__(path, f"schema version {found} > {known}")
         self.found = found
         self.known = known
 
 
-def _migrations() -> list[tuple[int, str]]:
+def migrations(folder: str = "migrations") -> list[tuple[int, str]]:
+    """(number, SQL) of each migration in storage/<folder>, in order; PostgreSQL's are in
+    storage/migrations_pg under the same numbers."""
     found = []
-    for entry in resources.files("storage").joinpath("migrations").iterdir():
+    for entry in resources.files("storage").joinpath(folder).iterdir():
         name = entry.name
         if name.endswith(".sql"):
             found.append((int(name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
@@ -47,7 +50,7 @@ async def migrate(conn: aiosqlite.Connection, path: Path) -> None:
         async with conn.execute("PRAGMA user_version") as cur:
             row = await cur.fetchone()
         version = int(row[0]) if row else 0
-        known = _migrations()
+        known = migrations()
         newest = max((number for number, _ in known), default=0)
         if version > newest:
             raise NewerDatabase(path, version, newest)

@@ -31,6 +31,7 @@ from domain.models import (
     QuestionStatus,
     Resident,
 )
+from storage.conn import Conn, Row, SqliteConn
 from storage.migrate import NewerDatabase, StoreUnavailable, migrate
 from storage.sqlite_admin import AdminQueries
 from storage.sqlite_clusters import ClusterQueries
@@ -86,7 +87,7 @@ _QUESTION_COLUMNS = (
 )
 
 
-def _dialogue(row: aiosqlite.Row) -> Dialogue:
+def _dialogue(row: Row) -> Dialogue:
     return Dialogue(
         id=row[0],
         code=row[1],
@@ -106,7 +107,7 @@ def _dialogue(row: aiosqlite.Row) -> Dialogue:
     )
 
 
-def _question(row: aiosqlite.Row) -> Question:
+def _question(row: Row) -> Question:
     return Question(
         id=row[0],
         dialogue_id=row[1],
@@ -143,19 +144,20 @@ def _resident(row: Sequence[Any]) -> Resident:
 
 
 class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQueries, QueueQueries):
-    """Queries over one connection; the caller owns BEGIN/COMMIT."""
+    """Queries over one connection; the caller owns BEGIN/COMMIT. The same class serves the
+    PostgreSQL store (storage/postgres.py): its SQL is written once, for both (storage/conn.py)."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self._conn = conn
         # Dialogues are read several times per conversation step and change rarely: one read
         # per transaction is enough, and any write in the transaction forgets it.
         self._dialogue_cache: list[Dialogue] | None = None
 
-    async def _one(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
+    async def _one(self, sql: str, params: tuple[object, ...] = ()) -> Row | None:
         rows = await self._conn.execute_fetchall(sql, params)
         return next(iter(rows), None)
 
-    async def _all(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+    async def _all(self, sql: str, params: tuple[object, ...] = ()) -> list[Row]:
         return list(await self._conn.execute_fetchall(sql, params))
 
     # Dialogues -------------------------------------------------------------------------------
@@ -357,12 +359,12 @@ class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQuer
         self._dialogue_cache = None  # next_seq moved
         seq, code = int(row[0]), str(row[1])
         receipt = f"{code}-{seq:04d}"
-        cur = await self._conn.execute(
+        inserted = await self._one(
             """
             INSERT INTO questions (dialogue_id, seq, receipt_code, resident_id, category, text,
                                    village, author_name, source, status, created_at,
                                    cluster_id, suggested_category, flag, entered_by, import_key)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
             """,
             (
                 question.dialogue_id,
@@ -383,7 +385,8 @@ class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQuer
                 question.import_key,
             ),
         )
-        new_id = cur.lastrowid
+        assert inserted is not None
+        new_id = int(inserted[0])
         await self._touch(question.dialogue_id)
         if question.cluster_id is None:
             await self._conn.execute(
@@ -474,7 +477,7 @@ class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQuer
                 SELECT COALESCE(q.cluster_id, q.id),
                        COALESCE('r' || s.resident_id, 's' || s.id)
                 FROM supports s JOIN questions q ON q.id = s.question_id
-            ) WHERE cluster IN ({marks}) GROUP BY cluster
+            ) AS members WHERE cluster IN ({marks}) GROUP BY cluster
             """,
             tuple(cluster_ids),
         )
@@ -567,7 +570,7 @@ class SqliteStore:
             conn = self._writer
             await conn.execute("BEGIN IMMEDIATE")
             try:
-                yield SqliteTransaction(conn)
+                yield SqliteTransaction(SqliteConn(conn))
             except BaseException:
                 await conn.execute("ROLLBACK")
                 raise
@@ -582,6 +585,6 @@ class SqliteStore:
         async with self._read_lock:
             await self._reader.execute("BEGIN")
             try:
-                yield SqliteTransaction(self._reader)
+                yield SqliteTransaction(SqliteConn(self._reader))
             finally:
                 await self._reader.execute("COMMIT")

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from domain.models import AskerAnswer, Audience, Broadcast, Conclusion
+from storage.conn import Conn, Row
 
 _BROADCAST_COLUMNS = (
     "id, text, audience, send_at, status, created_by, progress_chat, progress_msg, recipients"
 )
 
 
-def _broadcast(row: aiosqlite.Row) -> Broadcast:
+def _broadcast(row: Row) -> Broadcast:
     return Broadcast(
         id=int(row[0]),
         text=row[1],
@@ -54,9 +53,9 @@ def audience_query(audience: Audience) -> tuple[str, tuple[object, ...]]:
 
 
 class AdminQueries:
-    _conn: aiosqlite.Connection
+    _conn: Conn
 
-    async def _admin_rows(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+    async def _admin_rows(self, sql: str, params: tuple[object, ...] = ()) -> list[Row]:
         return list(await self._conn.execute_fetchall(sql, params))
 
     # Subscribers -----------------------------------------------------------------------------
@@ -72,7 +71,7 @@ class AdminQueries:
 
     async def count_audience(self, audience: Audience) -> int:
         sql, params = audience_query(audience)
-        rows = await self._admin_rows(f"SELECT COUNT(*) FROM ({sql})", params)
+        rows = await self._admin_rows(f"SELECT COUNT(*) FROM ({sql}) AS a", params)
         return int(rows[0][0])
 
     async def materialize(
@@ -113,13 +112,12 @@ class AdminQueries:
         at: datetime,
         progress_chat: str | None,
     ) -> int:
-        cur = await self._conn.execute(
+        rows = await self._admin_rows(
             "INSERT INTO broadcasts (text, audience, send_at, status, created_by, created_at, "
-            "progress_chat) VALUES (?, ?, ?, 'scheduled', ?, ?, ?)",
+            "progress_chat) VALUES (?, ?, ?, 'scheduled', ?, ?, ?) RETURNING id",
             (text, audience.to_json(), send_at.isoformat(), by, at.isoformat(), progress_chat),
         )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+        return int(rows[0][0])
 
     async def broadcast(self, broadcast_id: int) -> Broadcast | None:
         rows = await self._admin_rows(

@@ -11,9 +11,8 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
-import aiosqlite
-
 from domain.models import ClusterRecord, ClusterState, QuestionStatus, SuggestedPair
+from storage.conn import Conn, Row
 
 _CLUSTER_COLUMNS = (
     "id, dialogue_id, department, answer_due, answer, answered_at, answered_by, forwarded_to, "
@@ -25,7 +24,7 @@ def _opt_dt(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
-def _cluster(row: aiosqlite.Row) -> ClusterRecord:
+def _cluster(row: Row) -> ClusterRecord:
     return ClusterRecord(
         id=int(row[0]),
         dialogue_id=int(row[1]),
@@ -40,7 +39,7 @@ def _cluster(row: aiosqlite.Row) -> ClusterRecord:
     )
 
 
-def _pair(row: aiosqlite.Row) -> SuggestedPair:
+def _pair(row: Row) -> SuggestedPair:
     return SuggestedPair(
         id=int(row[0]),
         dialogue_id=int(row[1]),
@@ -68,9 +67,9 @@ _OF_CLUSTER = "(SELECT dialogue_id FROM clusters WHERE id = ?)"
 
 
 class ClusterQueries:
-    _conn: aiosqlite.Connection
+    _conn: Conn
 
-    async def _rows(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+    async def _rows(self, sql: str, params: tuple[object, ...] = ()) -> list[Row]:
         return list(await self._conn.execute_fetchall(sql, params))
 
     async def _count(self, sql: str, params: tuple[object, ...]) -> int:
@@ -232,14 +231,16 @@ class ClusterQueries:
             # The first member leaves: the rest keep the office's handling under a new id.
             new_id = others[0]
             await self._conn.execute(
-                "UPDATE questions SET cluster_id = CASE WHEN id = ? THEN NULL ELSE ? END "
+                # CAST: PostgreSQL would read a bare parameter in a CASE as text.
+                "UPDATE questions SET cluster_id = CASE WHEN id = ? THEN NULL "
+                "ELSE CAST(? AS BIGINT) END "
                 "WHERE COALESCE(cluster_id, id) = ? AND id != ?",
                 (new_id, new_id, old, question_id),
             )
             await self._conn.execute(
                 "INSERT INTO clusters (id, dialogue_id, department, answer_due, answer, "
                 "answered_at, answered_by, forwarded_to, reviewed_by, reviewed_at, updated_at) "
-                "SELECT ?, dialogue_id, department, answer_due, answer, answered_at, "
+                "SELECT CAST(? AS BIGINT), dialogue_id, department, answer_due, answer, answered_at, "
                 "answered_by, forwarded_to, reviewed_by, reviewed_at, ? FROM clusters WHERE id = ?",
                 (new_id, at.isoformat(), old),
             )

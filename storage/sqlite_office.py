@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from domain.models import (
     AuditEntry,
     Recipient,
 )
+from storage.conn import Conn, Row
 
 
 class OfficeQueries:
-    _conn: aiosqlite.Connection
+    _conn: Conn
 
-    async def _rows(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+    async def _rows(self, sql: str, params: tuple[object, ...] = ()) -> list[Row]:
         return list(await self._conn.execute_fetchall(sql, params))
 
     async def _count(self, sql: str, params: tuple[object, ...]) -> int:

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import aiosqlite
+from storage.conn import Conn
 
 
 class PrivacyQueries:
-    _conn: aiosqlite.Connection
+    _conn: Conn
 
     async def forget_resident(self, resident_id: int, scrubbed: Mapping[int, str]) -> int:
         """Delete a resident's personal data; `scrubbed` gives each of their questions' text with

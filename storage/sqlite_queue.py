@@ -10,23 +10,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from domain.models import Delivery, DeliveryStatus, InboxItem
+from storage.conn import Conn, Row
 
 _DELIVERY_COLUMNS = "id, channel, chat_id, kind, ref, text, status, attempts, file_ref, file_name"
 
 
-def _delivery(r: aiosqlite.Row) -> Delivery:
+def _delivery(r: Row) -> Delivery:
     return Delivery(
         int(r[0]), r[1], r[2], r[3], r[4], r[5], DeliveryStatus(r[6]), int(r[7]), r[8], r[9]
     )
 
 
 class QueueQueries:
-    _conn: aiosqlite.Connection
+    _conn: Conn
 
-    async def _queue_rows(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+    async def _queue_rows(self, sql: str, params: tuple[object, ...] = ()) -> list[Row]:
         return list(await self._conn.execute_fetchall(sql, params))
 
     # Deliveries ------------------------------------------------------------------------------
@@ -54,12 +53,13 @@ class QueueQueries:
     ) -> int | None:
         """A delivery its writer sends itself right after the commit: claimed from the start, so
         no outbox sends it meanwhile, and resent by one should the writer die first."""
-        cur = await self._conn.execute(
+        rows = await self._queue_rows(
             "INSERT OR IGNORE INTO deliveries (channel, chat_id, kind, ref, text, status, "
-            "created_at, claimed_by, claimed_at) VALUES (?, ?, ?, ?, ?, 'sending', ?, ?, ?)",
+            "created_at, claimed_by, claimed_at) VALUES (?, ?, ?, ?, ?, 'sending', ?, ?, ?) "
+            "RETURNING id",
             (channel, chat_id, kind, ref, text, at.isoformat(), owner, at.isoformat()),
         )
-        return cur.lastrowid if cur.rowcount == 1 else None
+        return int(rows[0][0]) if rows else None
 
     async def due_deliveries(self, limit: int) -> list[Delivery]:
         rows = await self._queue_rows(
@@ -87,7 +87,10 @@ class QueueQueries:
                 "UPDATE deliveries SET status = 'sending', claimed_by = ?, claimed_at = ? "
                 "WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND "
                 f"{kind_filter} AND channel IN ({marks}) AND "
-                "(next_try_at IS NULL OR next_try_at <= ?) ORDER BY id LIMIT ?) "
+                "(next_try_at IS NULL OR next_try_at <= ?) ORDER BY id LIMIT ?"
+                # A second process (PostgreSQL) skips the rows this one is claiming, and claims
+                # others, instead of waiting to claim the same ones.
+                f"{self._conn.skip_locked}) "
                 f"RETURNING {_DELIVERY_COLUMNS}",
                 (owner, now, *channels, now, left),
             )

@@ -1,11 +1,65 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.harness import Harness
+from storage.postgres import connect
+from tests.harness import Harness, PgTarget
+from tests.pgserver import PgServer, find_bindir, unique_schema
+
+# A server given from outside (CI's own, or a developer's); otherwise each xdist worker starts
+# its own throwaway server on a unix socket (tests/pgserver.py).
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    if DATABASE_URL:
+        yield DATABASE_URL
+        return
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("CI"):
+            # CI proves both stores: a missing server is a failure, never a quiet skip.
+            pytest.fail("no PostgreSQL binaries (install Debian's postgresql package)")
+        pytest.skip("no PostgreSQL binaries and no TEST_DATABASE_URL")
+    server = PgServer(bindir)
+    server.start()
+    try:
+        yield server.url()
+    finally:
+        server.stop()
+
+
+async def _drop(url: str, schema: str) -> None:
+    conn = await connect(url, schema)
+    try:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def pg_schema(pg_url: str) -> Iterator[PgTarget]:
+    """A fresh schema for one test, as a commune of its own would have."""
+    target = PgTarget(pg_url, unique_schema())
+    yield target
+    if DATABASE_URL:
+        # A server that outlives the run keeps nothing of it; a throwaway one goes whole.
+        asyncio.run(_drop(pg_url, target.schema))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> PgTarget | None:
+    """Run the test on each store: None for the SQLite file, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        return None
+    target: PgTarget = request.getfixturevalue("pg_schema")
+    return target
 
 
 @pytest.fixture

@@ -1,8 +1,11 @@
-"""Drive the real python-telegram-bot Application over the fake Bot API, on a real SQLite file."""
+"""Drive the real python-telegram-bot Application over the fake Bot API, on a real SQLite file
+or a real PostgreSQL server's schema (`PgTarget`)."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,12 +16,36 @@ from telegram import Update
 from bot.app import build_application
 from bot.config import Settings, parse_settings
 from bot.limiter import Limiter
+from storage.conn import to_postgres
+from storage.postgres import connect
 from tests.fakes.telegram_api import TOKEN, FakeBotApi, FakeRequest, Sent
 
 RESIDENT = 1001
 OTHER_RESIDENT = 1002
 OFFICIAL = 900
 ADMIN = 901
+
+
+@dataclass(frozen=True)
+class PgTarget:
+    """A commune's schema on a PostgreSQL server (tests/conftest.py starts one)."""
+
+    url: str
+    schema: str
+
+    def rows(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        """A query written for SQLite (`?` placeholders), run on the schema; synchronous like
+        sqlite3, so it runs on its own event loop in a thread."""
+
+        async def fetch() -> list[tuple[Any, ...]]:
+            conn = await connect(self.url, self.schema)
+            try:
+                return [tuple(r) for r in await conn.fetch(to_postgres(sql), *params)]
+            finally:
+                await conn.close()
+
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, fetch()).result()
 
 
 def base_config(db_path: Path) -> dict[str, Any]:
@@ -71,10 +98,22 @@ class MutableClock:
 
 class Harness:
     def __init__(
-        self, db_path: Path, config: dict[str, Any] | None = None, *, real_pace: bool = False
+        self,
+        db_path: Path,
+        config: dict[str, Any] | None = None,
+        *,
+        real_pace: bool = False,
+        postgres: PgTarget | None = None,
     ) -> None:
         self.db_path = db_path
         self.config = config if config is not None else base_config(db_path)
+        # The same flows on a PostgreSQL schema instead of the file (storage/postgres.py).
+        self.postgres = postgres
+        if postgres is not None:
+            self.config = {
+                **self.config,
+                "storage": {"url": postgres.url, "schema": postgres.schema},
+            }
         self.clock = MutableClock()
         self.api = FakeBotApi()
         self.app: Any = None
@@ -132,6 +171,8 @@ class Harness:
         return sqlite3.connect(self.db_path)
 
     def rows(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        if self.postgres is not None:
+            return self.postgres.rows(sql, *params)
         with self.db() as conn:
             return list(conn.execute(sql, params))
 

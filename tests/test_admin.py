@@ -13,7 +13,15 @@ import pytest
 from bot.app import run_tick
 from bot.limiter import Pace
 from handlers.admin import COMMANDS as ADMIN_CHAT_COMMANDS
-from tests.harness import ADMIN, OFFICIAL, OTHER_RESIDENT, RESIDENT, Harness, write_cli_config
+from tests.harness import (
+    ADMIN,
+    OFFICIAL,
+    OTHER_RESIDENT,
+    RESIDENT,
+    Harness,
+    PgTarget,
+    write_cli_config,
+)
 from tests.test_office import POOR, ROAD, office_config, seed
 
 THIRD, DECLINED = 3003, 3004
@@ -21,8 +29,11 @@ EVERYONE = "Tất cả người dân đăng ký nhận thông báo"
 
 
 @pytest.fixture
-async def admin(tmp_path: Path) -> Any:
-    harness = Harness(tmp_path / "admin.sqlite3", office_config(tmp_path / "admin.sqlite3"))
+async def admin(tmp_path: Path, backend: PgTarget | None) -> Any:
+    # Notices and broadcasts run on the SQLite file and on a PostgreSQL schema.
+    harness = Harness(
+        tmp_path / "admin.sqlite3", office_config(tmp_path / "admin.sqlite3"), postgres=backend
+    )
     await harness.start()
     yield harness
     await harness.stop()

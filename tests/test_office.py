@@ -21,6 +21,7 @@ from tests.harness import (
     OTHER_RESIDENT,
     RESIDENT,
     Harness,
+    PgTarget,
     base_config,
     write_cli_config,
 )
@@ -46,8 +47,11 @@ def office_config(db: Path, **answers: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def office(tmp_path: Path) -> Any:
-    harness = Harness(tmp_path / "office.sqlite3", office_config(tmp_path / "office.sqlite3"))
+async def office(tmp_path: Path, backend: PgTarget | None) -> Any:
+    # Every office flow runs on the SQLite file and on a PostgreSQL schema.
+    harness = Harness(
+        tmp_path / "office.sqlite3", office_config(tmp_path / "office.sqlite3"), postgres=backend
+    )
     await harness.start()
     yield harness
     await harness.stop()

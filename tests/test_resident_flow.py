@@ -1,11 +1,28 @@
-"""The resident's path through the real Application, fake Bot API, real SQLite file."""
+"""The resident's path through the real Application, fake Bot API, real SQLite file and real
+PostgreSQL schema."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from tests.harness import OFFICIAL, OTHER_RESIDENT, RESIDENT, Harness
+import pytest
+
+from tests.harness import OFFICIAL, OTHER_RESIDENT, RESIDENT, Harness, PgTarget
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, backend: PgTarget | None) -> AsyncIterator[Harness]:
+    """The resident's whole path runs on the SQLite file and on a PostgreSQL schema."""
+    harness = Harness(tmp_path / "bot.sqlite3", postgres=backend)
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+
 
 MENU = ["Gửi ý kiến", "Ý kiến của tôi", "Thông tin hội nghị", "Hướng dẫn"]
 
@@ -29,11 +46,9 @@ async def test_whole_submission_stores_then_sends_receipt(bot: Harness) -> None:
     original = bot.api._m_sendMessage
 
     async def spy(params: dict[str, object]) -> object:
-        # The receipt must describe a question that is already committed to SQLite.
+        # The receipt must describe a question that is already committed to the store.
         if "Mã tiếp nhận" in str(params["text"]):
-            conn = sqlite3.connect(bot.db_path)
-            seen_at_send.append(list(conn.execute("SELECT receipt_code, text FROM questions")))
-            conn.close()
+            seen_at_send.append(bot.rows("SELECT receipt_code, text FROM questions"))
         return await original(params)
 
     bot.api._m_sendMessage = spy  # type: ignore[method-assign]

@@ -1,4 +1,6 @@
-"""The SQLite store: migrations, receipts under concurrency, transactions that roll back."""
+"""Both stores: migrations, receipts under concurrency, transactions that roll back.
+
+Each test runs on the SQLite file and on a PostgreSQL schema (the `backend` fixture)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from domain.models import Consent, DialogueSpec, NewQuestion
+from storage.base import Store
+from storage.postgres import PostgresStore
 from storage.sqlite import SqliteStore
-from tests.harness import Harness
+from tests.harness import Harness, PgTarget
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 SPEC = DialogueSpec(
@@ -28,8 +32,10 @@ SPEC = DialogueSpec(
 )
 
 
-async def open_store(path: Path) -> SqliteStore:
-    store = SqliteStore(path)
+async def open_store(path: Path, backend: PgTarget | None = None) -> Store:
+    store: Store = (
+        SqliteStore(path) if backend is None else PostgresStore(backend.url, backend.schema)
+    )
     await store.open()
     return store
 
@@ -46,8 +52,10 @@ async def test_migrations_set_user_version_and_pragmas(tmp_path: Path) -> None:
     await store.close()
 
 
-async def test_config_sync_never_touches_questions(tmp_path: Path) -> None:
-    store = await open_store(tmp_path / "s.sqlite3")
+async def test_config_sync_never_touches_questions(
+    tmp_path: Path, backend: PgTarget | None
+) -> None:
+    store = await open_store(tmp_path / "s.sqlite3", backend)
     async with store.transaction() as tx:
         dialogue = await tx.upsert_dialogue(SPEC, NOW)
         q = await tx.add_question(
@@ -64,8 +72,10 @@ async def test_config_sync_never_touches_questions(tmp_path: Path) -> None:
     await store.close()
 
 
-async def test_failed_transaction_rolls_back_everything(tmp_path: Path) -> None:
-    store = await open_store(tmp_path / "s.sqlite3")
+async def test_failed_transaction_rolls_back_everything(
+    tmp_path: Path, backend: PgTarget | None
+) -> None:
+    store = await open_store(tmp_path / "s.sqlite3", backend)
     async with store.transaction() as tx:
         dialogue = await tx.upsert_dialogue(SPEC, NOW)
     with pytest.raises(RuntimeError):
@@ -80,14 +90,16 @@ async def test_failed_transaction_rolls_back_everything(tmp_path: Path) -> None:
     await store.close()
 
 
-async def test_receipts_unique_across_two_processes_writing_one_file(tmp_path: Path) -> None:
+async def test_receipts_unique_across_two_processes_writing_one_file(
+    tmp_path: Path, backend: PgTarget | None
+) -> None:
     """Two stores on one file stand for the bot and a CLI command writing at once."""
     path = tmp_path / "s.sqlite3"
-    first, second = await open_store(path), await open_store(path)
+    first, second = await open_store(path, backend), await open_store(path, backend)
     async with first.transaction() as tx:
         dialogue = await tx.upsert_dialogue(SPEC, NOW)
 
-    async def add(store: SqliteStore, i: int) -> str:
+    async def add(store: Store, i: int) -> str:
         async with store.transaction() as tx:
             q = await tx.add_question(
                 NewQuestion(dialogue.id, None, "land", f"Ý kiến {i}", None, None, NOW)
@@ -100,7 +112,18 @@ async def test_receipts_unique_across_two_processes_writing_one_file(tmp_path: P
     await second.close()
 
 
-async def test_concurrent_submissions_through_the_bot_get_distinct_codes(bot: Harness) -> None:
+async def test_concurrent_submissions_through_the_bot_get_distinct_codes(
+    tmp_path: Path, backend: PgTarget | None
+) -> None:
+    bot = Harness(tmp_path / "bot.sqlite3", postgres=backend)
+    await bot.start()
+    try:
+        await _concurrent_submissions(bot)
+    finally:
+        await bot.stop()
+
+
+async def _concurrent_submissions(bot: Harness) -> None:
     residents = list(range(2000, 2030))
     for chat in residents:
         await bot.consent(chat)
@@ -121,8 +144,10 @@ async def test_concurrent_submissions_through_the_bot_get_distinct_codes(bot: Ha
     assert receipts == set(codes)
 
 
-async def test_forget_resident_anonymises_questions(tmp_path: Path) -> None:
-    store = await open_store(tmp_path / "s.sqlite3")
+async def test_forget_resident_anonymises_questions(
+    tmp_path: Path, backend: PgTarget | None
+) -> None:
+    store = await open_store(tmp_path / "s.sqlite3", backend)
     async with store.transaction() as tx:
         dialogue = await tx.upsert_dialogue(SPEC, NOW)
         who = await tx.record_consent("telegram", "5", "5", Consent.GRANTED, NOW)

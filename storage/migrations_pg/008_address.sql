@@ -1,0 +1,1 @@
+ALTER TABLE dialogues ADD COLUMN address TEXT NOT NULL DEFAULT 'ông/bà';
