@@ -157,7 +157,7 @@ class PostgresStore:
             await self.close()
             if isinstance(exc, StoreUnavailable):
                 raise
-            if isinstance(exc, CONNECTION_ERRORS) or isinstance(exc, asyncpg.PostgresError):
+            if isinstance(exc, (*CONNECTION_ERRORS, asyncpg.PostgresError)):
                 raise StoreUnavailable(self.where, str(exc) or type(exc).__name__) from exc
             raise
 

@@ -240,8 +240,9 @@ class ClusterQueries:
             await self._conn.execute(
                 "INSERT INTO clusters (id, dialogue_id, department, answer_due, answer, "
                 "answered_at, answered_by, forwarded_to, reviewed_by, reviewed_at, updated_at) "
-                "SELECT CAST(? AS BIGINT), dialogue_id, department, answer_due, answer, answered_at, "
-                "answered_by, forwarded_to, reviewed_by, reviewed_at, ? FROM clusters WHERE id = ?",
+                "SELECT CAST(? AS BIGINT), dialogue_id, department, answer_due, answer, "
+                "answered_at, answered_by, forwarded_to, reviewed_by, reviewed_at, ? "
+                "FROM clusters WHERE id = ?",
                 (new_id, at.isoformat(), old),
             )
             await self._conn.execute(
