@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import cluster_cli, dialogue_cli, paper_cli
+from bot import cluster_cli, dialogue_cli, paper_cli, store_cli
 from bot.config import ConfigError, Settings, StorageSettings, load_settings
 from domain.dedupe.clusters import DEFAULT_JOIN
 from domain.texts import load_texts
@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     cluster_cli.register(sub)
     dialogue_cli.register(sub)
     paper_cli.register(sub)
+    store_cli.register(sub)
     report = sub.add_parser("report", help=h("cli_help.report"))
     report.add_argument("--dialogue", required=True, help=h("cli_help.report_dialogue"))
     report.add_argument("--out", type=Path, default=Path("."), help=h("cli_help.report_out"))
@@ -66,7 +67,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = args.config or Path("config.toml")
             threshold = load_settings(config).dedupe_threshold if config.exists() else None
             return cluster_cli.run(args, threshold or DEFAULT_JOIN)
+        if args.command == "migrate-store":
+            # Works from its options alone; a config, when there is one, names the target.
+            return store_cli.run_migrate(args, store_cli.load_optional(args.config))
         settings = load_settings(args.config or Path("config.toml"))
+        if args.command == "backup":
+            return store_cli.run_backup(args, settings)
+        if args.command == "health":
+            return store_cli.run_health(args, settings)
         if args.command == "dialogue":
             return dialogue_cli.run(args, settings)
         if args.command == "import":

@@ -79,7 +79,7 @@ async def test_a_database_from_a_newer_build_is_refused(tmp_path: Path) -> None:
         code, lines = await failed_start(tmp_path, db, *args)
         assert code == 1, lines
         assert lines[-1] == (
-            f"Không mở được cơ sở dữ liệu {db}: tệp đã được một phiên bản mới hơn của bot nâng "
+            f"Không mở được cơ sở dữ liệu {db}: dữ liệu đã được một phiên bản mới hơn của bot nâng "
             f"cấp (phiên bản {known + 1}, bản này chỉ biết đến {known}); hãy cài phiên bản mới hơn."
         )
     # Nothing was changed by the older build.
