@@ -9,6 +9,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
 import pytest
 from docx import Document
 
@@ -21,6 +22,7 @@ from tests.pgserver import unique_schema
 from tests.test_admin import EVERYONE, flush, notice, subscribers
 from tests.test_office import POOR, ROAD, office_config
 
+ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 BOOKKEEPING = {"schema_version"}  # PostgreSQL's own migration counter, not a store table
 
@@ -205,3 +207,39 @@ async def test_a_dropped_connection_is_replaced(pg_schema: PgTarget) -> None:
             assert await rd.kv_get("alive") == "yes"
     finally:
         await store.close()
+
+
+async def test_the_province_layout_keeps_communes_apart_by_role(pg_url: str) -> None:
+    """deploy/initdb/01-communes.sql as a province runs it: each commune's role owns its schema
+    and nothing else, so even a query naming another commune's table is refused."""
+    suffix = unique_schema("")  # roles are server-wide: unique names on a shared server
+    database = f"doithoai{suffix}"
+    script = (ROOT / "deploy" / "initdb" / "01-communes.sql").read_text(encoding="utf-8")
+    for name in ("xa_binh_lu", "phuong_tan_phong", "doithoai"):
+        script = script.replace(name, f"{name}{suffix}")
+    admin = await connect(pg_url, "public")
+    await admin.execute(f"CREATE DATABASE {database}")
+    await admin.close()
+    province = pg_url.replace("/postgres?", f"/{database}?")
+    admin = await connect(province, "public")
+    await admin.execute(script)
+    await admin.close()
+
+    a_schema, b_schema = f"xa_binh_lu{suffix}", f"phuong_tan_phong{suffix}"
+    a_url = province.replace("postgres@", f"{a_schema}@")
+    b_url = province.replace("postgres@", f"{b_schema}@")
+    for url, schema in ((a_url, a_schema), (b_url, b_schema)):
+        store = PostgresStore(url, schema)
+        await store.open()
+        async with store.transaction() as tx:
+            await tx.kv_set("who", schema)
+        await store.close()
+    snoop = await connect(a_url, a_schema)
+    try:
+        assert await snoop.fetchval("SELECT value FROM kv") == a_schema
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await snoop.fetchval(f"SELECT value FROM {b_schema}.kv")
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await snoop.execute(f"CREATE TABLE {b_schema}.planted (x INTEGER)")
+    finally:
+        await snoop.close()
