@@ -24,7 +24,6 @@ import contextlib
 import re
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -204,8 +203,3 @@ class PostgresStore:
             # One snapshot across the report's many queries, and no lock any writer waits for.
             async with conn.transaction(isolation="repeatable_read", readonly=True):
                 yield SqliteTransaction(PgConn(conn))
-
-    async def raw_fetch(self, sql: str, *args: Any) -> list[Row]:
-        """Rows of one read-only query outside the Transaction interface (health, copies)."""
-        async with self.reader() as rd:
-            return await rd._conn.execute_fetchall(sql, args)

@@ -204,3 +204,14 @@ def test_database_url_may_come_from_the_environment(tmp_path: Path) -> None:
     config["storage"] = {"schema": "xa_binh_lu"}
     settings = parse_settings(config, env={"BOT_DATABASE_URL": "postgresql://bot:pw@db/tinh"})
     assert settings.storage.postgres and settings.storage.url == "postgresql://bot:pw@db/tinh"
+
+
+def test_an_unreachable_server_is_one_line_without_the_password(tmp_path: Path) -> None:
+    config = _write_config(
+        tmp_path, 'url = "postgresql://xa:secret-pw@127.0.0.1:9/doithoai"\nschema = "xa_a"'
+    )
+    for args in (("report", "--dialogue", "BL26", "--out", str(tmp_path)), ("health",)):
+        result = run_cli("--config", str(config), *args)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 1 and len(lines) == 1, result.stderr
+        assert "127.0.0.1:9" in lines[0] and "secret-pw" not in result.stderr
