@@ -44,6 +44,8 @@ CANDIDATE_BUDGET = 300
 # Candidates sharing almost no word are not weighed further when only the likely ones matter:
 # in the labelled sets no pair at the suggestion bar has a word cosine below 0.067.
 SCREEN = 0.05
+# Indexed questions kept as weighed queries (a few MB; see `query_at`).
+QUERIES_KEPT = 4096
 _FUZZY_SCORER = fuzz.token_set_ratio
 
 Ints = npt.NDArray[np.intp]
@@ -70,6 +72,9 @@ class Query:
     weighed: dict[int, tuple[int, Weighed, Weighed]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # An indexed question read back (`query_at`): every gram of it is in the vocabulary, so
+    # only a new IDF snapshot changes its weights, not the vocabulary growing.
+    indexed: bool = field(default=False, compare=False, repr=False)
 
 
 def prepare(text: str, category: str | None = None) -> Query:
@@ -114,7 +119,14 @@ class _Bag:
             df[gid] += 1
             ids.append(gid)
             tfs.append(tf)
-        self.norm.append(sqrt(sum((tf * self._weight(g)) ** 2 for g, tf in grams.items())) or 1.0)
+        # The row's norm under the current snapshot; grams it has not seen weigh as new.
+        start = self.start[-1]
+        gids = np.frombuffer(ids, np.int32)[start:]
+        known = gids < len(self.idf)
+        weights = np.full(len(gids), self.idf_new)
+        weights[known] = self.idf.take(gids[known])
+        weighted = np.frombuffer(tfs, np.float32)[start:] * weights
+        self.norm.append(sqrt(float(weighted @ weighted)) or 1.0)
 
     def row(self, slot: int) -> dict[str, float]:
         start, size = self.start[slot], self.size[slot]
@@ -279,6 +291,10 @@ class SimilarityIndex:
         self._postings: dict[str, array[int]] = {}
         self._snapshot_at = 0
         self._version = 0
+        self._snapshots = 0
+        # Indexed questions read back as queries (clusters weighed against each other), kept
+        # with their weights until the next snapshot; bounded, and emptied when full.
+        self._queries: dict[int, Query] = {}
 
     def __len__(self) -> int:
         return self._live
@@ -299,11 +315,23 @@ class SimilarityIndex:
 
     def query_at(self, slot: int) -> Query:
         """An indexed question as a query again (the index keeps its grams in its rows)."""
+        query = self._queries.get(slot)
+        if query is not None:
+            return query
         entry = self._entries[slot]
         assert entry is not None
-        return Query(
-            entry.analysis, entry.category, entry.key, self._words.row(slot), self._chars.row(slot)
+        query = Query(
+            entry.analysis,
+            entry.category,
+            entry.key,
+            self._words.row(slot),
+            self._chars.row(slot),
+            indexed=True,
         )
+        if len(self._queries) >= QUERIES_KEPT:
+            self._queries.clear()
+        self._queries[slot] = query
+        return query
 
     def ids(self) -> list[str]:
         """Live question ids, in the order they were added."""
@@ -336,6 +364,7 @@ class SimilarityIndex:
         self._entries[slot] = None
         self._alive[slot] = False
         self._live -= 1
+        self._queries.pop(slot, None)
         self._words.remove(slot)
         self._chars.remove(slot)
         self._refresh()
@@ -359,6 +388,7 @@ class SimilarityIndex:
             self._words.snapshot(live)
             self._chars.snapshot(live)
             self._snapshot_at = live
+            self._snapshots += 1
 
     # --- scoring -----------------------------------------------------------------------------
 
@@ -427,9 +457,10 @@ class SimilarityIndex:
         return out, exact
 
     def _weighed(self, query: Query) -> tuple[Weighed, Weighed]:
+        version = self._snapshots if query.indexed else self._version
         cached = query.weighed.get(id(self))
-        if cached is None or cached[0] != self._version:
-            cached = (self._version, self._words.weigh(query.words), self._chars.weigh(query.chars))
+        if cached is None or cached[0] != version:
+            cached = (version, self._words.weigh(query.words), self._chars.weigh(query.chars))
             query.weighed[id(self)] = cached
         return cached[1], cached[2]
 
