@@ -15,7 +15,7 @@ from domain.models import Consent, DialogueSpec, NewQuestion
 from storage.base import Store
 from storage.postgres import PostgresStore
 from storage.sqlite import SqliteStore
-from tests.harness import Harness, PgTarget
+from tests.harness import RESIDENT, Harness, PgTarget
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 SPEC = DialogueSpec(
@@ -161,3 +161,50 @@ async def test_forget_resident_anonymises_questions(
         assert q is not None and q.resident_id is None and q.author_name is None
         assert q.village is None and q.text == "Một (đã ẩn)"
     await store.close()
+
+
+async def test_inbox_keeps_an_update_until_the_transaction_that_handles_it(
+    tmp_path: Path, backend: PgTarget | None
+) -> None:
+    store = await open_store(tmp_path / "s.sqlite3", backend)
+    try:
+        async with store.transaction() as tx:
+            assert await tx.inbox_add("telegram", "7", "5", "{}", NOW)
+            assert not await tx.inbox_add("telegram", "7", "5", "{}", NOW)  # kept once
+        async with store.reader() as rd:
+            assert [i.update_key for i in await rd.inbox_due("telegram", NOW, 10)] == ["7"]
+        with pytest.raises(RuntimeError):
+            async with store.transaction() as tx:
+                assert await tx.first_delivery("telegram", "7", NOW)
+                raise RuntimeError("the handling failed")
+        async with store.reader() as rd:
+            assert await rd.inbox_size("telegram") == 1  # still there: nothing was handled
+        async with store.transaction() as tx:
+            assert await tx.first_delivery("telegram", "7", NOW)
+        async with store.transaction() as tx:
+            assert await tx.inbox_size("telegram") == 0
+            assert not await tx.first_delivery("telegram", "7", NOW)  # a redelivery
+            assert not await tx.inbox_add("telegram", "7", "5", "{}", NOW)  # already handled
+    finally:
+        await store.close()
+
+
+async def test_a_redelivered_update_stores_nothing_twice(
+    tmp_path: Path, backend: PgTarget | None
+) -> None:
+    bot = Harness(tmp_path / "bot.sqlite3", postgres=backend)
+    await bot.start()
+    try:
+        await bot.consent(RESIDENT)
+        for label in ("Gửi ý kiến", "Đất đai"):
+            await bot.press(RESIDENT, label)
+        await bot.send(RESIDENT, "Đề nghị sửa đường liên thôn Bản Nà Khum bị sụt lún")
+        await bot.press(RESIDENT, "Bản Nà Khum")
+        await bot.press(RESIDENT, "Bỏ qua")
+        confirm = bot.api.press_update(RESIDENT, "Gửi")
+        assert "Mã tiếp nhận" in (await bot.deliver(confirm))[-1].text
+        # The channel sends it again: not handled again (an old button would be answered).
+        assert await bot.deliver(confirm) == []
+        assert bot.rows("SELECT receipt_code FROM questions") == [("BL26-0001",)]
+    finally:
+        await bot.stop()
