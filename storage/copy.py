@@ -99,6 +99,9 @@ async def sqlite_to_postgres(
             # Rows reference each other in any order (a cluster kept by a later question).
             await target.execute("SET CONSTRAINTS ALL DEFERRED")
             await target.execute(f"TRUNCATE {', '.join(tables)}, {_MARK_TABLE}")
+            # Rows arrive as they were: no trigger restamps them (web revisions, issue 15).
+            for table in tables:
+                await target.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             for table, columns in tables.items():
                 async with lite.execute(f"SELECT {', '.join(columns)} FROM {table}") as cur:
                     while rows := list(await cur.fetchmany(BATCH)):
@@ -110,6 +113,10 @@ async def sqlite_to_postgres(
                         )
                 if "id" in columns:
                     await _follow_ids(target, schema, table)
+            # The references are checked now (a table with checks pending cannot be altered).
+            await target.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table in tables:
+                await target.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
             after = await _counts_pg(target, list(tables))
             for table, count in counts.items():
                 if after[table] != count:
@@ -168,8 +175,18 @@ async def _fill(source: asyncpg.Connection, lite: aiosqlite.Connection) -> dict[
     async with source.transaction(isolation="repeatable_read", readonly=True):
         await lite.execute("BEGIN IMMEDIATE")
         try:
+            # Rows arrive as they were: the triggers go for the copy and come back with it.
+            triggers = list(
+                await lite.execute_fetchall(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                )
+            )
+            for name, _ in triggers:
+                await lite.execute(f"DROP TRIGGER {name}")
             for table, columns in tables.items():
                 counts[table] = await _copy_table_out(source, lite, table, columns)
+            for _, sql in triggers:
+                await lite.execute(sql)
             for table, count in counts.items():
                 rows: Any = await lite.execute_fetchall(f"SELECT COUNT(*) FROM {table}")
                 if int(rows[0][0]) != count:
