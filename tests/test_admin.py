@@ -39,6 +39,15 @@ async def admin(tmp_path: Path, backend: PgTarget | None) -> Any:
     await harness.stop()
 
 
+@pytest.fixture
+async def admin_file(tmp_path: Path) -> Any:
+    # Role checks refuse before any query is written: on the SQLite file only.
+    harness = Harness(tmp_path / "admin.sqlite3", office_config(tmp_path / "admin.sqlite3"))
+    await harness.start()
+    yield harness
+    await harness.stop()
+
+
 async def tick(bot: Harness) -> list[str]:
     return await run_tick(bot.app.bot_data["services"], bot.app.bot_data["senders"])
 
@@ -53,8 +62,9 @@ def received(bot: Harness, chat: int, needle: str) -> int:
 
 @pytest.mark.parametrize("command", sorted(ADMIN_CHAT_COMMANDS - {"dshoinghi"}))
 async def test_admin_commands_refused_to_residents_and_officials(
-    admin: Harness, command: str
+    admin_file: Harness, command: str
 ) -> None:
+    admin = admin_file
     await seed(admin)
     for who in (RESIDENT, OFFICIAL):
         sent = await admin.send(who, f"/{command} BL26 28/12/2026 08:00")

@@ -57,6 +57,16 @@ async def office(tmp_path: Path, backend: PgTarget | None) -> Any:
     await harness.stop()
 
 
+@pytest.fixture
+async def office_file(tmp_path: Path) -> Any:
+    # Role checks refuse before any query is written: on the SQLite file only, to keep the
+    # suite's time for the flows that do reach the store.
+    harness = Harness(tmp_path / "office.sqlite3", office_config(tmp_path / "office.sqlite3"))
+    await harness.start()
+    yield harness
+    await harness.stop()
+
+
 async def seed(bot: Harness) -> None:
     await bot.consent(RESIDENT)
     await bot.submit(RESIDENT, text=ROAD, category="Hạ tầng", name="Lò Văn Minh")
@@ -78,7 +88,10 @@ def group_command(bot: Harness, text: str, user: int = ADMIN) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("command", sorted(OFFICIAL_COMMANDS | ADMIN_COMMANDS))
-async def test_residents_are_refused_every_office_command(office: Harness, command: str) -> None:
+async def test_residents_are_refused_every_office_command(
+    office_file: Harness, command: str
+) -> None:
+    office = office_file
     await seed(office)
     before = office.rows("SELECT status FROM questions ORDER BY id")
     sent = await office.send(RESIDENT, f"/{command} BL26-0002 BL26-0001")
@@ -90,7 +103,8 @@ async def test_residents_are_refused_every_office_command(office: Harness, comma
 
 
 @pytest.mark.parametrize("command", sorted(ADMIN_COMMANDS))
-async def test_officials_are_refused_admin_commands(office: Harness, command: str) -> None:
+async def test_officials_are_refused_admin_commands(office_file: Harness, command: str) -> None:
+    office = office_file
     sent = await office.send(OFFICIAL, f"/{command} 5555")
     assert "quản trị viên" in sent[0].text
     assert office.rows("SELECT COUNT(*) FROM staff") == [(0,)]
