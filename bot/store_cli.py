@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
@@ -74,7 +75,9 @@ def run_migrate(args: argparse.Namespace, settings: Settings | None) -> int:
     if not path.is_file():
         _complain("store_cli.source_missing", path=path)
         return EXIT_USAGE
-    url = args.target or (settings.storage.url if settings is not None else "")
+    url = args.target or (
+        settings.storage.url if settings is not None else os.environ.get(DATABASE_URL_ENV, "")
+    )
     schema = args.schema or (settings.storage.schema if settings is not None else "")
     try:
         if not url:
