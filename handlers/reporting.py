@@ -10,13 +10,15 @@ from domain.plan import Plan
 from domain.privacy import public_text
 from domain.reports.data import ClusterSummary, DigestData, PairLine, QuestionRow, ReportData
 from domain.texts import Texts
+from domain.workdays import next_working_day
 from storage.base import Transaction
 
 
 def default_due(plan: Plan, dialogue: Dialogue) -> date:
-    """The seeds give departments a fixed date a few days after the collection deadline."""
+    """The seeds give departments a fixed date a few days after the collection deadline; one
+    that falls on a day off moves to the next working day, as the law counts periods."""
     local = dialogue.deadline.astimezone(dialogue.tz).date()
-    return local + timedelta(days=plan.answers.due_days)
+    return next_working_day(local + timedelta(days=plan.answers.due_days))
 
 
 def _summary(
