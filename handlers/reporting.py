@@ -8,9 +8,18 @@ from datetime import date, datetime, timedelta
 from domain.models import ClusterRecord, Dialogue, Question
 from domain.plan import Plan
 from domain.privacy import public_text
-from domain.reports.data import ClusterSummary, DigestData, PairLine, QuestionRow, ReportData
+from domain.reports.data import (
+    ClusterSummary,
+    CommitmentLine,
+    DigestData,
+    PairLine,
+    QuestionRow,
+    ReportData,
+)
 from domain.texts import Texts
 from domain.workdays import next_working_day
+from handlers.commitment_ops import body_name, status_label
+from handlers.memory import previous_commitments
 from storage.base import Transaction
 
 
@@ -31,6 +40,7 @@ def _summary(
     record: ClusterRecord | None,
     backers: int,
     public: bool,
+    earlier: tuple[str, ...] = (),
 ) -> ClusterSummary:
     villages: list[str] = []
     for q in members:
@@ -56,6 +66,7 @@ def _summary(
         status_label=texts(f"status.{first.status.value}"),
         forwarded_to=record.forwarded_to if record else None,
         complaint=any(q.flag == "complaint" for q in members),
+        earlier=earlier,
     )
 
 
@@ -78,6 +89,13 @@ async def cluster_summaries(
     by_cluster: dict[int, list[Question]] = defaultdict(list)
     for q in questions:
         by_cluster[q.cluster_id].append(q)
+    # Which earlier dialogues' questions each cluster's members resemble (handlers/memory.py).
+    cluster_of = {q.id: q.cluster_id for q in questions}
+    earlier: dict[int, list[str]] = defaultdict(list)
+    for link in await tx.earlier_links(dialogue.id):
+        codes = earlier[cluster_of.get(link.question_id, link.question_id)]
+        if link.earlier_code not in codes:
+            codes.append(link.earlier_code)
     out: list[ClusterSummary] = []
     for cluster_id, members in by_cluster.items():
         fresh = [q for q in members if q.id > after_id]
@@ -95,6 +113,7 @@ async def cluster_summaries(
                 records.get(cluster_id),
                 backers,
                 public,
+                tuple(earlier.get(cluster_id, ())),
             )
         )
     order = {c.key: i for i, c in enumerate(plan.categories)}
@@ -170,6 +189,20 @@ async def build_report(
             )
         )
     rp = plan.report
+    today = now.astimezone(tz).date()
+    commitments = tuple(
+        CommitmentLine(
+            code=c.code,
+            receipt_code=c.receipt_code,
+            body=body_name(plan, texts, c.body),
+            text=c.text,
+            due=c.due,
+            status_label=status_label(texts, c, today),
+            done_on=c.done_at.astimezone(tz).date() if c.done_at else None,
+            last_note=c.last_note,
+        )
+        for c in await previous_commitments(tx, dialogue.id)
+    )
     return ReportData(
         commune=plan.commune.name,
         issuing_body=rp.issuing_body,
@@ -184,4 +217,5 @@ async def build_report(
         clusters=tuple(clusters),
         questions=tuple(rows),
         public=public,
+        commitments=commitments,
     )

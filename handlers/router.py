@@ -8,6 +8,7 @@ from domain.plan import Role
 from handlers import commands
 from handlers.admin import AdminFlows
 from handlers.engine import Flows, Turn
+from handlers.meeting import FollowupFlows, MeetingFlows
 from handlers.office import OfficeFlows
 from handlers.resident import ResidentFlows
 from handlers.resident.draft import Draft
@@ -20,10 +21,14 @@ class Router(Flows):
         self.resident = ResidentFlows()
         self.office = OfficeFlows()
         self.admin = AdminFlows()
-        self.flows: dict[Flow, ResidentFlows | OfficeFlows | AdminFlows] = {
+        self.flows: dict[
+            Flow, ResidentFlows | OfficeFlows | AdminFlows | MeetingFlows | FollowupFlows
+        ] = {
             Flow.RESIDENT: self.resident,
             Flow.OFFICE: self.office,
             Flow.ADMIN: self.admin,
+            Flow.MEETING: MeetingFlows(),
+            Flow.FOLLOWUP: FollowupFlows(),
         }
 
     def _at_staff_step(self, turn: Turn) -> bool:

@@ -32,6 +32,7 @@ from domain.models import (
 )
 from storage.sqlite_admin import AdminQueries
 from storage.sqlite_clusters import ClusterQueries
+from storage.sqlite_meeting import MeetingQueries
 from storage.sqlite_office import OfficeQueries
 from storage.sqlite_privacy import PrivacyQueries
 
@@ -144,7 +145,9 @@ def _resident(row: Sequence[Any]) -> Resident:
     )
 
 
-class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQueries):
+class SqliteTransaction(
+    OfficeQueries, AdminQueries, ClusterQueries, PrivacyQueries, MeetingQueries
+):
     """Queries over one connection; the caller owns BEGIN/COMMIT."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:

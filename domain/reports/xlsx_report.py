@@ -169,6 +169,25 @@ def _totals_sheet(ws: Any, data: ReportData, texts: Texts) -> None:
     _print_setup(ws)
 
 
+def _commitments_sheet(ws: Any, data: ReportData, texts: Texts) -> None:
+    """The previous dialogue's commitments and how they were kept."""
+    headers = [texts(f"xlsx.commitments_{key}") for key in _COMMITMENT_COLUMNS]
+    _header_row(ws, headers)
+    for row_index, c in enumerate(data.commitments, start=2):
+        values = (c.code, c.receipt_code, c.body, c.text, c.due, c.status_label, c.last_note)
+        for col_index, value in enumerate(values, start=1):
+            cell = _put(ws, row_index, col_index, value)
+            cell.alignment = _TOP_WRAP
+            if col_index == 5:
+                cell.number_format = "dd/mm/yyyy"
+    for letter, width in zip("ABCDEFG", (12, 12, 24, 50, 12, 16, 50), strict=True):
+        ws.column_dimensions[letter].width = width
+    _print_setup(ws)
+
+
+_COMMITMENT_COLUMNS = ("code", "receipt", "body", "text", "due", "status", "note")
+
+
 def render_xlsx(data: ReportData, texts: Texts) -> bytes:
     """One row per question plus a totals sheet; `data.public` leaves out the names."""
     wb = Workbook()
@@ -179,6 +198,8 @@ def render_xlsx(data: ReportData, texts: Texts) -> bytes:
     questions.title = texts("xlsx.sheet_questions")
     _questions_sheet(questions, data, texts)
     _totals_sheet(wb.create_sheet(texts("xlsx.sheet_totals")), data, texts)
+    if data.commitments:
+        _commitments_sheet(wb.create_sheet(texts("xlsx.sheet_commitments")), data, texts)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
