@@ -108,6 +108,12 @@ async def enter_floor_question(
 # --- the speaker list --------------------------------------------------------------------
 
 
+class ListState(StrEnum):
+    OPEN = "open"
+    NOT_OPEN = "not_open"  # the secretariat has not opened it
+    CLOSED = "closed"  # no one is added; those on it are still called
+
+
 class Registration(StrEnum):
     REGISTERED = "registered"
     ALREADY = "already"  # a registration not heard yet: nothing changes
@@ -128,11 +134,11 @@ def _ahead(speakers: list[Speaker], speaker: Speaker) -> int:
     )
 
 
-async def list_state(tx: Transaction, dialogue: Dialogue) -> Registration:
+async def list_state(tx: Transaction, dialogue: Dialogue) -> ListState:
     listed = await tx.speaker_list(dialogue.id)
     if listed is None:
-        return Registration.NOT_OPEN
-    return Registration.REGISTERED if listed.is_open else Registration.CLOSED
+        return ListState.NOT_OPEN
+    return ListState.OPEN if listed.is_open else ListState.CLOSED
 
 
 async def already_waiting(tx: Transaction, dialogue: Dialogue, resident_id: int) -> Registered:
@@ -155,8 +161,8 @@ async def register_speaker(
 ) -> Registered:
     """A resident asks to speak, on one of their questions or on a new matter (`topic`)."""
     state = await list_state(tx, dialogue)
-    if state is not Registration.REGISTERED:
-        return Registered(state)
+    if state is not ListState.OPEN:
+        return Registered(Registration(state.value))
     waiting = await already_waiting(tx, dialogue, resident_id)
     if waiting.speaker is not None:
         return waiting
@@ -177,7 +183,7 @@ async def open_list(tx: Transaction, actor: Actor, dialogue: Dialogue, at: datet
 async def close_list(tx: Transaction, actor: Actor, dialogue: Dialogue, at: datetime) -> bool:
     """Close registration (those already on the list are still called); False if not open."""
     require(actor, Role.SECRETARY)
-    if await list_state(tx, dialogue) is not Registration.REGISTERED:
+    if await list_state(tx, dialogue) is not ListState.OPEN:
         return False
     await tx.close_speaker_list(dialogue.id, actor.person, at)
     await tx.audit(at, actor.person, "speakers_close", dialogue.code)

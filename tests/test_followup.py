@@ -113,6 +113,11 @@ async def test_askers_see_the_answer_commitment_and_rate_once(hall: Harness) -> 
     assert "chưa có trả lời" in hall.last_text(RESIDENT)
     await answer(hall, "BL26-0001", "Xã bố trí vốn sửa đường trong quý I năm 2027.")
     await commit(hall, "BL26-0001", "Phòng Kinh tế", "30", "Sửa 2 km đường liên thôn.")
+    # The conclusion tells each asker who carries out the matter, by when.
+    await hall.send(ADMIN, "/ketluan BL26")
+    await hall.send(ADMIN, "Chủ tịch UBND xã đã trả lời các ý kiến tại hội nghị.")
+    await hall.press(ADMIN, "Không đính kèm")
+    await hall.press(ADMIN, "Công bố và gửi")
     await hall.send(RESIDENT, "/cuatoi")
     mine = hall.last_text(RESIDENT)
     assert "Trả lời: Xã bố trí vốn sửa đường trong quý I năm 2027." in mine
@@ -144,6 +149,8 @@ async def test_askers_see_the_answer_commitment_and_rate_once(hall: Harness) -> 
     await hall.press(OFFICIAL, "Ghi nhận và báo người dân")
     assert "tới 1 người dân" in hall.last_text(OFFICIAL)
     await flush(hall)
+    conclusion = [t for t in hall.api.texts(RESIDENT) if "THÔNG BÁO KẾT LUẬN" in t]
+    assert "Cam kết BL26-CK01: Phòng Kinh tế thực hiện, hạn 16/02/2027" in conclusion[0]
     assert any("vá tạm các ổ gà" in t for t in hall.api.texts(RESIDENT))
     assert not any("vá tạm các ổ gà" in t for t in hall.api.texts(THIRD))
     await hall.send(OFFICIAL, "/chuahailong")
@@ -174,6 +181,23 @@ async def test_paper_code_is_looked_up_with_the_village_on_the_form(hall: Harnes
     assert "/danhgia" not in found
     await hall.send(THIRD, "/tracuu BL26-0001 Bản Nà Khum")  # sent in the chat: only its asker
     assert "Không tìm thấy phiếu" in hall.last_text(THIRD)
+
+
+async def test_deletion_takes_the_residents_words_and_keeps_the_counts(hall: Harness) -> None:
+    await meeting_day(hall)
+    await answer(hall, "BL26-0001", "Xã bố trí vốn sửa đường trong quý I năm 2027.")
+    await hall.send(RESIDENT, "/danhgia BL26-0001")
+    await hall.press(RESIDENT, "Chưa hài lòng")
+    await hall.send(RESIDENT, "Nhà tôi ở đầu bản, đường trước nhà hỏng nặng nhất.")
+    await hall.send(SECRETARY, "/mohangdoi")
+    await hall.send(RESIDENT, "/phatbieu")
+    await hall.press(RESIDENT, "Vấn đề khác")
+    await hall.send(RESIDENT, "Về nước sạch cho nhà tôi ở đầu bản")
+    await hall.send(RESIDENT, "/dulieu")
+    await hall.press(RESIDENT, "Xóa dữ liệu của tôi")
+    await hall.press(RESIDENT, "Có, xóa")
+    assert hall.rows("SELECT resident_id, satisfied, followup FROM ratings") == [(None, 0, None)]
+    assert hall.rows("SELECT resident_id, position, topic FROM speakers") == [(None, 1, None)]
 
 
 # --- supervisors -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from handlers.engine import Handler, Turn
 from handlers.io import Choice
 from handlers.meeting.draft import MeetingDraft, actor
 from handlers.meeting_ops import (
-    Registration,
+    ListState,
     call_next,
     close_list,
     finish_current,
@@ -65,7 +65,7 @@ async def show(turn: Turn, dialogue: Dialogue, lead: str = "") -> None:
         choices.append(Choice("next", turn.t("speakers.call_next")))
     if called:
         choices.append(Choice("done", turn.t("speakers.mark_done")))
-    if state is Registration.REGISTERED:
+    if state is ListState.OPEN:
         choices.append(Choice("close", turn.t("speakers.close")))
     else:
         choices.append(Choice("open", turn.t("speakers.open")))

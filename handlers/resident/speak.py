@@ -13,7 +13,7 @@ from domain.models import Dialogue, Question
 from handlers.common import snippet
 from handlers.engine import Turn
 from handlers.io import Choice
-from handlers.meeting_ops import Registered, Registration, already_waiting, register_speaker
+from handlers.meeting_ops import ListState, Registered, already_waiting, register_speaker
 from handlers.resident.menu import show_menu, with_lead
 from handlers.steps import ResidentStep
 
@@ -34,15 +34,15 @@ class SpeakDraft:
         return {"s_dialogue": self.dialogue} if self.dialogue else {}
 
 
-async def _listed_dialogue(turn: Turn) -> tuple[Dialogue | None, Registration]:
+async def _listed_dialogue(turn: Turn) -> tuple[Dialogue | None, ListState]:
     """The dialogue whose speaker list is open (the latest opened), else why there is none."""
     closed = False
     for dialogue in reversed(await turn.tx.dialogues()):
         listed = await turn.tx.speaker_list(dialogue.id)
         if listed is not None and listed.is_open:
-            return dialogue, Registration.REGISTERED
+            return dialogue, ListState.OPEN
         closed = closed or listed is not None
-    return None, Registration.CLOSED if closed else Registration.NOT_OPEN
+    return None, ListState.CLOSED if closed else ListState.NOT_OPEN
 
 
 async def _questions(turn: Turn, dialogue: Dialogue) -> list[Question]:
