@@ -124,6 +124,7 @@ async def add_note(
     if status is not CommitmentStatus.DONE:
         return Noted.ADDED, 0
     told = 0
+    texts = await _addressed(tx, texts, current.dialogue_code)
     for who in await tx.recipients(current.cluster_id):
         message = texts(
             "commitments.done_notice",
@@ -268,6 +269,7 @@ async def reply_unsatisfied(
     require(actor, Role.OFFICIAL)
     open_ones = await tx.unsatisfied_in_cluster(question.cluster_id)
     told = 0
+    texts = await _addressed(tx, texts, question.dialogue_code)
     for rating in open_ones:
         if rating.channel is None or rating.chat_id is None:
             continue
@@ -331,3 +333,9 @@ async def supervision(
         len(await tx.onspot_answers(dialogue.id)),
         sum(1 for q in questions if q.source == FLOOR),
     )
+
+
+async def _addressed(tx: Transaction, texts: Texts, code: str) -> Texts:
+    """What residents are sent about a dialogue speaks to them as that dialogue does."""
+    dialogue = await tx.dialogue_by_code(code)
+    return texts.addressed(dialogue.address) if dialogue is not None else texts

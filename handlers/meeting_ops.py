@@ -215,7 +215,10 @@ async def call_next(
     called = waiting[0]
     await tx.set_speaker_status(called.id, SpeakerStatus.CALLED, at)
     if called.channel is not None and called.chat_id is not None:
-        text = texts("speakers.your_turn", n=called.position, title=dialogue.title)
+        # The resident is spoken to as the dialogue speaks to people.
+        text = texts.addressed(dialogue.address)(
+            "speakers.your_turn", n=called.position, title=dialogue.title
+        )
         await tx.add_delivery(
             called.channel,
             called.chat_id,
@@ -274,6 +277,7 @@ async def answer_on_spot(
         await tx.record_answer(cluster, summary, actor.person, at)
     ref = onspot_ref(cluster)
     people = 0
+    texts = texts.addressed(dialogue.address)  # the askers hear the dialogue's own voice
     for who in await tx.recipients(cluster):
         text = texts("onspot.notice", code=who.receipt_code, title=dialogue.title, summary=summary)
         if await tx.add_delivery(

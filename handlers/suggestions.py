@@ -120,8 +120,9 @@ async def decide(turn: Turn, key: str) -> None:
     await turn.finder.dismiss(turn.tx, pair.dialogue_id, first.id, second.id, who, now)
     await turn.tx.decide_suggestion(pair.id, "dismissed", who, now)
     await turn.tx.audit(now, who, "dismiss", codes)
-    await _show_next(turn, turn.t("suggest.kept_apart", code1=first.receipt_code,
-                                  code2=second.receipt_code))
+    await _show_next(
+        turn, turn.t("suggest.kept_apart", code1=first.receipt_code, code2=second.receipt_code)
+    )
 
 
 def _lead(lead: str) -> str:

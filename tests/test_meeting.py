@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.app import run_tick
-from tests.conftest import SECRETARY
+from tests.conftest import SECRETARY, meeting_config
 from tests.harness import ADMIN, OFFICIAL, OTHER_RESIDENT, RESIDENT, Harness
 from tests.test_channels import TelegramResident, ZaloResident
 from tests.test_office import OFFICE_GROUP, POOR, ROAD, seed
@@ -170,7 +170,9 @@ async def test_answered_on_the_spot_askers_told_that_evening(hall: Harness) -> N
     assert "2 người dân sẽ được báo lúc 19:00 tối nay" in hall.last_text(SECRETARY)
     await hall.send(SECRETARY, "/traloitaicho BL26-0001")  # twice: refused, nothing changes
     assert "đã được ghi trả lời tại hội nghị" in hall.last_text(SECRETARY)
-    assert hall.rows("SELECT status, COUNT(*) FROM deliveries GROUP BY status") == [("held", 2)]
+    # Held until the evening (the residents' receipts, sent at once, are deliveries too).
+    onspot = "SELECT status, COUNT(*) FROM deliveries WHERE kind = 'onspot' GROUP BY status"
+    assert hall.rows(onspot) == [("held", 2)]
     await hall.restart()  # held messages are rows: a restart before the evening loses nothing
     assert not any(d.startswith("onspot") for d in await tick(hall))
     await flush(hall)
@@ -209,3 +211,34 @@ async def test_answered_after_the_evening_goes_at_once(hall: Harness) -> None:
     assert "trả lời tại hội nghị" in hall.last_text(OFFICIAL)
     group = "\n".join(hall.api.texts(OFFICE_GROUP))
     assert "BL26-0002" not in group  # nothing goes to the office group for this
+
+
+async def test_a_dialogue_that_says_ban_says_it_at_the_meeting(tmp_path: Path) -> None:
+    """The speaker list and the evening's message speak as the dialogue does (issue 18)."""
+    db = tmp_path / "youth.sqlite3"
+    config = meeting_config(db)
+    config["dialogues"][0]["address"] = "bạn"
+    bot = Harness(db, config)
+    await bot.start()
+    try:
+        await meeting_day(bot)
+        await bot.send(SECRETARY, "/mohangdoi")
+        await bot.send(RESIDENT, "/phatbieu")
+        await bot.press(RESIDENT, "Vấn đề khác")
+        assert "Gõ ngắn gọn trong một tin nhắn, không quá 60 chữ" in bot.last_text(RESIDENT)
+        await bot.send(RESIDENT, "Về nước sạch " * 30)  # too long: told in words, not stored
+        assert "cần bớt khoảng" in bot.last_text(RESIDENT)
+        await bot.send(RESIDENT, "Về nước sạch cho Bản Nà Khum")
+        assert "Số thứ tự của bạn: 1" in bot.last_text(RESIDENT)
+        await bot.send(SECRETARY, "/moitiep")
+        await bot.send(SECRETARY, "/traloitaicho BL26-0001")
+        await bot.send(SECRETARY, "Xã sửa đường trong quý I năm 2027.")
+        await bot.press(SECRETARY, "Ghi nhận")
+        bot.clock.now = datetime(2026, 12, 28, 12, 0, tzinfo=UTC)  # 19:00
+        await tick(bot)
+        await flush(bot)
+        told = "\n".join(bot.api.texts(RESIDENT))
+        assert "Đã đến lượt bạn phát biểu" in told and "Ý kiến BL26-0001 của bạn" in told
+        assert "ông/bà" not in told.lower()
+    finally:
+        await bot.stop()

@@ -48,6 +48,7 @@ _FUZZY_SCORER = fuzz.token_set_ratio
 
 Ints = npt.NDArray[np.intp]
 Floats = npt.NDArray[np.float64]
+Flags = npt.NDArray[np.bool_]
 Matrix = model.Matrix
 _I32 = "i" if array("i").itemsize == 4 else "l"
 # A query's grams under one state of a bag: their ids and weights (tf × idf² over its norm).
@@ -232,8 +233,14 @@ _PERSON = tuple(_COLUMN[n] for n in ("same_person", "other_person"))
 _OPPOSITE = _COLUMN["opposite"]
 # Evidence left for the second step of scoring (see the module's description).
 _LATER = (
-    "same_place", "other_place", "one_place", "same_number", "other_number",
-    "same_person", "other_person", "opposite",
+    "same_place",
+    "other_place",
+    "one_place",
+    "same_number",
+    "other_number",
+    "same_person",
+    "other_person",
+    "opposite",
 )
 
 
@@ -390,26 +397,34 @@ class SimilarityIndex:
         """Confidence 0-100 per slot. With a `floor`, a slot that cannot reach it, or that
         shares almost no word with the query (word cosine below `SCREEN`), gets some value
         below the floor instead: its remaining evidence is not computed."""
+        values, exact = self.bounded(query, slots, floor)
+        values[~exact] = np.minimum(values[~exact], max(floor - 1.0, 0.0))
+        return values
+
+    def bounded(self, query: Query, slots: Ints, floor: float) -> tuple[Floats, Flags]:
+        """Per slot, the confidence where it may reach `floor` (exact) and an upper bound of it
+        elsewhere (0 for a slot sharing almost no word), with which of the two each value is."""
         if floor <= 0.0:
             cheap = self._cheap(query, slots)
             self._rest(query, slots, cheap, np.arange(len(slots)))
-            return self.model.confidence(cheap)
+            return self.model.confidence(cheap), np.ones(len(slots), np.bool_)
         out = np.zeros(len(slots))
+        exact = np.zeros(len(slots), np.bool_)
         words, _ = self._weighed(query)
         word = self._words.cosines(words, slots)
         kept = np.flatnonzero(word >= SCREEN)
         if not len(kept):
-            return out
+            return out, exact
         slots = slots.take(kept)
         cheap = self._cheap(query, slots, word.take(kept))
-        bound = self.model.confidence(cheap, self._best_later)
-        rows = np.flatnonzero(bound >= floor)
-        found = np.minimum(bound, max(floor - 1.0, 0.0))
+        found = self.model.confidence(cheap, self._best_later)
+        rows = np.flatnonzero(found >= floor)
         if len(rows):
             self._rest(query, slots, cheap, rows)
             found[rows] = self.model.confidence(cheap[rows])
+            exact[kept.take(rows)] = True
         out[kept] = found
-        return out
+        return out, exact
 
     def _weighed(self, query: Query) -> tuple[Weighed, Weighed]:
         cached = query.weighed.get(id(self))
@@ -429,8 +444,10 @@ class SimilarityIndex:
         keys = [e.key if (e := entries[s]) is not None else "" for s in slots.tolist()]
         out[:, _FUZZY] = cdist([query.key], keys, scorer=_FUZZY_SCORER)[0] / 100.0
         # A category the index has never seen (-1) differs from every known one.
-        mine = 0 if query.category in (None, "other") else self._category_codes.get(
-            str(query.category), -1
+        mine = (
+            0
+            if query.category in (None, "other")
+            else self._category_codes.get(str(query.category), -1)
         )
         if mine:
             theirs = self._categories.take(slots)

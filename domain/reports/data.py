@@ -31,6 +31,7 @@ class ClusterSummary:
     complaint: bool  # reads like a khiếu nại / tố cáo petition
     # Receipt codes of earlier dialogues' answered questions its members resemble.
     earlier: tuple[str, ...] = ()
+    answered_at: datetime | None = None  # local; when the answer was recorded
 
     @property
     def people(self) -> int:
@@ -87,6 +88,7 @@ class ReportData:
     public: bool  # True: no personal data at all (names dropped)
     # The previous dialogue's commitments (and older ones still open), for their own section.
     commitments: tuple[CommitmentLine, ...] = ()
+    number: str = ""  # the report's number when the clerk has one ("15"); blank to write in
 
 
 @dataclass(frozen=True)

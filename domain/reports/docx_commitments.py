@@ -4,28 +4,24 @@ domain/reports/docx_report.py, which calls this when there are any)."""
 
 from __future__ import annotations
 
-import re
-
 from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm
 
 from domain.reports.data import ReportData
+from domain.reports.docx_parts import para
 from domain.texts import Texts
 from domain.timefmt import fmt_day
 
 _ROMAN = ("I", "II", "III", "IV", "V", "VI")
-_FIRST_LINE = Cm(1.27)
-# XML 1.0 forbids these (see docx_report._CONTROL).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_FIRST_LINE = Cm(1.27)  # as the body of domain/reports/docx_report.py
 
 
 def _paragraph(doc: DocxDocument, text: str, bold: bool = False) -> None:
-    paragraph = doc.add_paragraph()
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    paragraph.paragraph_format.first_line_indent = _FIRST_LINE
+    # docx_parts.para drops the characters XML 1.0 forbids, as everywhere in the report.
+    paragraph = para(doc, text, bold=bold, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent=_FIRST_LINE)
+    # A heading left alone at the foot of a page, its content overleaf, looks unfinished.
     paragraph.paragraph_format.keep_with_next = bold
-    paragraph.add_run(_CONTROL.sub(" ", text)).bold = bold
 
 
 def add_commitments(doc: DocxDocument, data: ReportData, texts: Texts, section: int) -> None:

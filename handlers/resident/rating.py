@@ -10,6 +10,7 @@ from typing import Self
 
 from domain.meeting import RatingSubject
 from domain.models import Question
+from domain.numfmt import words_over, words_within
 from domain.timefmt import fmt_date
 from handlers.commitment_ops import Follow, Rated, can_rate, rate
 from handlers.common import parse_code, snippet
@@ -70,7 +71,7 @@ async def start(turn: Turn, argument: str) -> None:
     turn.ask(
         ResidentStep.RATE_PICK,
         turn.t(
-            "rate.pick", lines="\n".join(f"{q.receipt_code}: «{snippet(q.text)}»" for q in shown)
+            "rate.pick", lines="\n".join(f"{q.receipt_code}: “{snippet(q.text)}”" for q in shown)
         ),
         [Choice(f"q{q.id}", q.receipt_code) for q in shown],
     )
@@ -148,7 +149,7 @@ async def ask_followup(turn: Turn, lead: str = "", satisfied: bool | None = None
     key = "rate.followup_bad" if satisfied is False else "rate.followup"
     turn.ask(
         ResidentStep.RATE_FOLLOWUP,
-        with_lead(lead) + turn.t(key, max=FOLLOWUP_MAX),
+        with_lead(lead) + turn.t(key, max_words=words_within(FOLLOWUP_MAX)),
         [Choice("skip", turn.t("rate.skip"))],
     )
 
@@ -160,8 +161,14 @@ async def skip(turn: Turn, key: str) -> None:
 async def take_followup(turn: Turn, raw: str) -> None:
     assert turn.resident is not None
     text = raw.strip()
-    if not FOLLOWUP_MIN <= len(text) <= FOLLOWUP_MAX:
-        await ask_followup(turn, turn.t("rate.bad_length", length=len(text), max=FOLLOWUP_MAX))
+    if len(text) < FOLLOWUP_MIN:
+        await ask_followup(turn, turn.t("rate.too_short"))
+        return
+    if len(text) > FOLLOWUP_MAX:
+        # Limits are told in words, as residents reckon them (domain/numfmt.py).
+        over = words_over(len(text), FOLLOWUP_MAX)
+        long = turn.t("rate.too_long", max_words=words_within(FOLLOWUP_MAX), cut_words=over)
+        await ask_followup(turn, long)
         return
     rating = turn.draft(RateDraft).rating
     added = rating is not None and await turn.tx.rating_followup(rating, turn.resident.id, text)

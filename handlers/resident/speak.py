@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Self
 
 from domain.models import Dialogue, Question
+from domain.numfmt import words_over, words_within
+from handlers.address import speak_for
 from handlers.common import snippet
 from handlers.engine import Turn
 from handlers.io import Choice
@@ -59,6 +61,7 @@ async def start(turn: Turn, argument: str = "") -> None:
     if dialogue is None:
         await show_menu(turn, turn.t(f"speak.{state.value}"))
         return
+    speak_for(turn, dialogue)  # the list belongs to one dialogue: its form of address
     waiting = await already_waiting(turn.tx, dialogue, turn.resident.id)
     if waiting.speaker is not None:
         await _answer(turn, dialogue, waiting)
@@ -72,7 +75,7 @@ async def start(turn: Turn, argument: str = "") -> None:
         Choice(f"q{q.id}", turn.t("speak.on_question", code=q.receipt_code)) for q in questions
     ]
     choices.append(Choice("new", turn.t("speak.new_matter")))
-    lines = [f"{q.receipt_code}: «{snippet(q.text, 80)}»" for q in questions]
+    lines = [f"{q.receipt_code}: “{snippet(q.text, 80)}”" for q in questions]
     turn.ask(
         ResidentStep.SPEAK_PICK,
         turn.t("speak.pick", title=dialogue.title, questions="\n".join(lines)),
@@ -83,7 +86,7 @@ async def start(turn: Turn, argument: str = "") -> None:
 async def ask_topic(turn: Turn, lead: str = "") -> None:
     turn.ask(
         ResidentStep.SPEAK_TOPIC,
-        with_lead(lead) + turn.t("speak.write_topic", min=TOPIC_MIN, max=TOPIC_MAX),
+        with_lead(lead) + turn.t("speak.write_topic", max_words=words_within(TOPIC_MAX)),
     )
 
 
@@ -97,8 +100,14 @@ async def pick(turn: Turn, key: str) -> None:
 
 async def take_topic(turn: Turn, raw: str) -> None:
     topic = " ".join(raw.split())
-    if not TOPIC_MIN <= len(topic) <= TOPIC_MAX:
-        await ask_topic(turn, turn.t("speak.bad_topic", length=len(topic), min=TOPIC_MIN))
+    if len(topic) < TOPIC_MIN:
+        await ask_topic(turn, turn.t("speak.topic_short"))
+        return
+    if len(topic) > TOPIC_MAX:
+        # Limits are told in words, as residents reckon them (domain/numfmt.py).
+        over = words_over(len(topic), TOPIC_MAX)
+        long = turn.t("speak.topic_long", max_words=words_within(TOPIC_MAX), cut_words=over)
+        await ask_topic(turn, long)
         return
     await _register(turn, None, topic)
 
@@ -111,6 +120,7 @@ async def _register(turn: Turn, question: Question | None, topic: str | None) ->
         await show_menu(turn)
         return
     # The list may have closed, or this person registered from another message, meanwhile.
+    speak_for(turn, dialogue)
     done = await register_speaker(turn.tx, dialogue, turn.resident.id, question, topic, turn.now)
     await _answer(turn, dialogue, done)
 
