@@ -29,10 +29,12 @@ from domain.plan import (
     DEFAULT_RECEPTION,
     DEFAULT_SIGNER_TITLE,
     AnswerSettings,
+    CommitmentSettings,
     CommuneSettings,
     Department,
     DigestSettings,
     LimitsSettings,
+    MeetingSettings,
     Plan,
     ReminderSettings,
     ReportSettings,
@@ -43,11 +45,13 @@ __all__ = [
     "DEFAULT_RECEPTION",
     "DEFAULT_SIGNER_TITLE",
     "AnswerSettings",
+    "CommitmentSettings",
     "CommuneSettings",
     "ConfigError",
     "Department",
     "DigestSettings",
     "LimitsSettings",
+    "MeetingSettings",
     "Plan",
     "ReminderSettings",
     "ReportSettings",
@@ -141,6 +145,8 @@ CHECKS: dict[str, tuple[type[Any], dict[str, checks.Check]]] = {
             "admins": checks.people,
             "officials": checks.people,
             "collectors": checks.people,
+            "secretaries": checks.people,
+            "supervisors": checks.people,
             "office_chat_id": checks.integer(-(2**63), 2**63 - 1),
         },
     ),
@@ -181,6 +187,11 @@ CHECKS: dict[str, tuple[type[Any], dict[str, checks.Check]]] = {
             "meeting_days": checks.days,
             "per_second": checks.rate(30, above="config_error.reminders_rate"),
         },
+    ),
+    "meeting": (MeetingSettings, {"evening": checks.time_of_day}),
+    "commitments": (
+        CommitmentSettings,
+        {"remind_before": checks.days, "remind_after": checks.days},
     ),
     "zalo": (
         ZaloSettings,
@@ -283,6 +294,8 @@ def parse_settings(
         answers=_section(raw, "answers", AnswerSettings),
         report=report,
         reminders=_section(raw, "reminders", ReminderSettings),
+        meeting=_section(raw, "meeting", MeetingSettings),
+        commitments=_section(raw, "commitments", CommitmentSettings),
         telegram=telegram,
         storage=storage,
         zalo=zalo,
@@ -378,7 +391,9 @@ def _departments(value: object, known: set[str]) -> tuple[Department, ...]:
         if not name:
             raise ConfigError(f"{where}.name", _t("config_error.department_name"))
         cats = _known_categories(f"{where}.categories", item.get("categories"), known)
-        out.append(Department(key, name, cats))
+        # Who is reminded of the department's commitments (optional: else the office group).
+        officials = checks.people(f"{where}.officials", item.get("officials", []))
+        out.append(Department(key, name, cats, officials))
     return tuple(out)
 
 

@@ -123,6 +123,16 @@ def clock_time(full: str, value: object) -> time:
     return time(hour, minute)
 
 
+def time_of_day(full: str, value: object) -> time:
+    """A time of day "HH:MM", for settings other than the digest's (whose text names it)."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
+        raise ConfigError(full, t("config_error.time_format"))
+    hour, minute = (int(x) for x in value.split(":"))
+    if hour > 23 or minute > 59:
+        raise ConfigError(full, t("config_error.digest_time_invalid"))
+    return time(hour, minute)
+
+
 def days(full: str, value: object) -> tuple[int, ...]:
     if not isinstance(value, list) or not all(
         isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 60 for v in value

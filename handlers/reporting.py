@@ -9,15 +9,26 @@ from domain.categories import category_sort_key
 from domain.models import ClusterRecord, Dialogue, Question
 from domain.plan import Plan
 from domain.privacy import public_text
-from domain.reports.data import ClusterSummary, DigestData, PairLine, QuestionRow, ReportData
+from domain.reports.data import (
+    ClusterSummary,
+    CommitmentLine,
+    DigestData,
+    PairLine,
+    QuestionRow,
+    ReportData,
+)
 from domain.texts import Texts
+from domain.workdays import next_working_day
+from handlers.commitment_ops import body_name, status_label
+from handlers.memory import previous_commitments
 from storage.base import Transaction
 
 
 def default_due(plan: Plan, dialogue: Dialogue) -> date:
-    """The seeds give departments a fixed date a few days after the collection deadline."""
+    """The seeds give departments a fixed date a few days after the collection deadline; one
+    that falls on a day off moves to the next working day, as the law counts periods."""
     local = dialogue.deadline.astimezone(dialogue.tz).date()
-    return local + timedelta(days=plan.answers.due_days)
+    return next_working_day(local + timedelta(days=plan.answers.due_days))
 
 
 def _summary(
@@ -30,6 +41,7 @@ def _summary(
     record: ClusterRecord | None,
     backers: int,
     public: bool,
+    earlier: tuple[str, ...] = (),
 ) -> ClusterSummary:
     villages: list[str] = []
     for q in members:
@@ -55,6 +67,7 @@ def _summary(
         status_label=texts(f"status.{first.status.value}"),
         forwarded_to=record.forwarded_to if record else None,
         complaint=any(q.flag == "complaint" for q in members),
+        earlier=earlier,
         answered_at=record.answered_at.astimezone(dialogue.tz)
         if record and record.answered_at
         else None,
@@ -81,6 +94,13 @@ async def cluster_summaries(
     by_cluster: dict[int, list[Question]] = defaultdict(list)
     for q in questions:
         by_cluster[q.cluster_id].append(q)
+    # Which earlier dialogues' questions each cluster's members resemble (handlers/memory.py).
+    cluster_of = {q.id: q.cluster_id for q in questions}
+    earlier: dict[int, list[str]] = defaultdict(list)
+    for link in await tx.earlier_links(dialogue.id):
+        codes = earlier[cluster_of.get(link.question_id, link.question_id)]
+        if link.earlier_code not in codes:
+            codes.append(link.earlier_code)
     out: list[ClusterSummary] = []
     for cluster_id, members in by_cluster.items():
         fresh = [q for q in members if q.id > after_id]
@@ -98,6 +118,7 @@ async def cluster_summaries(
                 records.get(cluster_id),
                 backers,
                 public,
+                tuple(earlier.get(cluster_id, ())),
             )
         )
     # The order the dialogue was configured with stays the same from one digest to the next
@@ -175,6 +196,20 @@ async def build_report(
             )
         )
     rp = plan.report
+    today = now.astimezone(tz).date()
+    commitments = tuple(
+        CommitmentLine(
+            code=c.code,
+            receipt_code=c.receipt_code,
+            body=body_name(plan, texts, c.body),
+            text=c.text,
+            due=c.due,
+            status_label=status_label(texts, c, today),
+            done_on=c.done_at.astimezone(tz).date() if c.done_at else None,
+            last_note=c.last_note,
+        )
+        for c in await previous_commitments(tx, dialogue.id)
+    )
     return ReportData(
         commune=plan.commune.name,
         issuing_body=rp.issuing_body,
@@ -189,4 +224,5 @@ async def build_report(
         clusters=tuple(clusters),
         questions=tuple(rows),
         public=public,
+        commitments=commitments,
     )

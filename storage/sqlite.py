@@ -34,6 +34,7 @@ from domain.models import (
 from storage.migrate import NewerDatabase, StoreUnavailable, migrate
 from storage.sqlite_admin import AdminQueries
 from storage.sqlite_clusters import ClusterQueries
+from storage.sqlite_meeting import MeetingQueries
 from storage.sqlite_office import OfficeQueries
 from storage.sqlite_privacy import PrivacyQueries
 from storage.sqlite_queue import QueueQueries
@@ -142,7 +143,9 @@ def _resident(row: Sequence[Any]) -> Resident:
     )
 
 
-class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQueries, QueueQueries):
+class SqliteTransaction(
+    OfficeQueries, AdminQueries, ClusterQueries, PrivacyQueries, QueueQueries, MeetingQueries
+):
     """Queries over one connection; the caller owns BEGIN/COMMIT."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:

@@ -277,6 +277,33 @@ def _totals_sheet(ws: Any, data: ReportData, texts: Texts) -> None:
     _print_setup(ws, texts)
 
 
+def _commitments_sheet(ws: Any, data: ReportData, texts: Texts) -> None:
+    """The previous dialogue's commitments and how they were kept, printed like the others."""
+    headers = [texts(f"xlsx.commitments_{key}") for key in _COMMITMENT_COLUMNS]
+    widths = _COMMITMENT_WIDTHS
+    title = texts("xlsx.commitments_title", dialogue=data.dialogue_code)
+    _heading(ws, title, _note(data, texts), widths)
+    _header_row(ws, headers, widths)
+    for row_index, c in enumerate(data.commitments, start=HEADER_ROW + 1):
+        values = (c.code, c.receipt_code, c.body, c.text, c.due, c.status_label, c.last_note)
+        for col_index, value in enumerate(values, start=1):
+            cell = _put(ws, row_index, col_index, value)
+            cell.border = _GRID
+            cell.alignment = _TOP_WRAP
+            if col_index == 5:
+                cell.number_format = "dd/mm/yyyy"
+        ws.row_dimensions[row_index].height = row_height(
+            [(v, w, True) for v, w in zip(values, widths, strict=True)]
+        )
+    for col_index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col_index)].width = width
+    _print_setup(ws, texts)
+
+
+_COMMITMENT_COLUMNS = ("code", "receipt", "body", "text", "due", "status", "note")
+_COMMITMENT_WIDTHS = (12.0, 12.0, 20.0, 40.0, 11.0, 14.0, 40.0)
+
+
 def render_xlsx(data: ReportData, texts: Texts) -> bytes:
     """One row per question plus a totals sheet; `data.public` leaves out the names."""
     wb = Workbook()
@@ -290,6 +317,8 @@ def render_xlsx(data: ReportData, texts: Texts) -> bytes:
     questions.title = texts("xlsx.sheet_questions")
     _questions_sheet(questions, data, texts)
     _totals_sheet(wb.create_sheet(texts("xlsx.sheet_totals")), data, texts)
+    if data.commitments:
+        _commitments_sheet(wb.create_sheet(texts("xlsx.sheet_commitments")), data, texts)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
