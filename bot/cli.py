@@ -111,9 +111,7 @@ async def _report_files(
     settings: Settings, code: str, public: bool
 ) -> list[tuple[str, bytes]] | None:
     from bot.services import open_services
-    from domain.reports.docx_report import render_docx
-    from domain.reports.xlsx_report import render_xlsx
-    from handlers.reporting import build_report
+    from handlers.reporting import build_report, report_files
 
     texts = load_texts()
     services = await open_services(settings)
@@ -125,12 +123,7 @@ async def _report_files(
             data = await build_report(rd, settings, texts, dialogue, services.clock(), public)
     finally:
         await services.close()
-    suffix = "-cong-khai" if public else ""
-    stamp = data.generated_at.strftime("%Y%m%d")
-    return [
-        (f"bao-cao-{dialogue.code}{suffix}-{stamp}.docx", render_docx(data, texts)),
-        (f"tong-hop-{dialogue.code}{suffix}-{stamp}.xlsx", render_xlsx(data, texts)),
-    ]
+    return report_files(data, texts)
 
 
 def _report(settings: Settings, code: str, out: Path, public: bool) -> int:

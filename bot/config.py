@@ -36,6 +36,7 @@ from domain.plan import (
     ReminderSettings,
     ReportSettings,
     RolesSettings,
+    WebSettings,
 )
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "Settings",
     "StorageSettings",
     "TelegramSettings",
+    "WebSettings",
     "ZaloSettings",
     "load_settings",
     "parse_settings",
@@ -181,6 +183,16 @@ CHECKS: dict[str, tuple[type[Any], dict[str, checks.Check]]] = {
             "per_second": checks.rate(30, above="config_error.reminders_rate"),
         },
     ),
+    "web": (
+        WebSettings,
+        {
+            "listen": checks.raw_text,
+            "port": checks.integer(0, 65535, "config_error.port"),
+            "public_url": checks.web_url,
+            # A working day is the longest a sign-in should last on an office PC; 3 days at most.
+            "session_hours": checks.integer(1, 72),
+        },
+    ),
     "zalo": (
         ZaloSettings,
         {
@@ -282,6 +294,7 @@ def parse_settings(
         answers=_section(raw, "answers", AnswerSettings),
         report=report,
         reminders=_section(raw, "reminders", ReminderSettings),
+        web=_section(raw, "web", WebSettings),
         telegram=telegram,
         storage=storage,
         zalo=zalo,

@@ -26,6 +26,7 @@ from domain.models import (
     Delivery,
     DeliveryStatus,
     Dialogue,
+    DialogueCounts,
     DialogueSpec,
     IndexEntry,
     NewQuestion,
@@ -33,6 +34,7 @@ from domain.models import (
     Recipient,
     Resident,
     SuggestedPair,
+    WebSession,
 )
 
 
@@ -182,6 +184,32 @@ class Transaction(Protocol):
     async def conclusion(self, dialogue_id: int) -> Conclusion | None: ...
     async def mark_published(self, dialogue_id: int, at: datetime) -> None: ...
     async def askers_with_answers(self, dialogue_id: int) -> list[AskerAnswer]: ...
+
+    # The office's web page (bot/web/): sign-in links and sessions kept as hashes of their
+    # secrets, the text that stands for a cluster in the report, the figures the pages show
+    async def add_web_link(
+        self, token_hash: str, person: str, at: datetime, expires: datetime
+    ) -> None: ...
+    async def web_link(self, token_hash: str, at: datetime) -> tuple[str, str | None]:
+        """("ok" | "used" | "expired" | "unknown", the person the link was sent to)."""
+        ...
+
+    async def use_web_link(self, token_hash: str, at: datetime) -> tuple[str, str | None]:
+        """Like `web_link`; an "ok" link is marked used, so it opens one session once."""
+        ...
+
+    async def add_web_session(
+        self, token_hash: str, person: str, csrf: str, at: datetime, expires: datetime
+    ) -> None: ...
+    async def web_session(self, token_hash: str, at: datetime) -> WebSession | None: ...
+    async def staff_role(self, person: str) -> str | None: ...
+    async def end_web_session(self, token_hash: str) -> None: ...
+    async def prune_web(self, before: datetime) -> int: ...
+    async def set_report_text(
+        self, cluster_id: int, text: str | None, by: str, at: datetime
+    ) -> None: ...
+    async def question_channels(self, dialogue_id: int) -> dict[int, str]: ...
+    async def dialogue_counts(self) -> dict[int, DialogueCounts]: ...
 
 
 class Store(Protocol):

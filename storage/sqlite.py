@@ -34,6 +34,7 @@ from storage.sqlite_admin import AdminQueries
 from storage.sqlite_clusters import ClusterQueries
 from storage.sqlite_office import OfficeQueries
 from storage.sqlite_privacy import PrivacyQueries
+from storage.sqlite_web import WebQueries
 
 BUSY_TIMEOUT_MS = 5000
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ def _resident(row: Sequence[Any]) -> Resident:
     )
 
 
-class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQueries):
+class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQueries, WebQueries):
     """Queries over one connection; the caller owns BEGIN/COMMIT."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:

@@ -70,7 +70,7 @@ def _columns(public: bool) -> list[_Column]:
     return columns
 
 
-def _put(ws: Any, row: int, column: int, value: object) -> Any:
+def put_cell(ws: Any, row: int, column: int, value: object) -> Any:
     """Write one cell; text always stays text, whatever it starts with."""
     if isinstance(value, str):
         # A space, not nothing: pasted text uses some of these (vertical tab) between words.
@@ -86,7 +86,7 @@ def _put(ws: Any, row: int, column: int, value: object) -> Any:
 
 def _header_row(ws: Any, headers: Sequence[str]) -> None:
     for index, text in enumerate(headers, start=1):
-        cell = _put(ws, 1, index, text)
+        cell = put_cell(ws, 1, index, text)
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.border = _HEADER_BORDER
@@ -117,7 +117,7 @@ def _questions_sheet(ws: Any, data: ReportData, texts: Texts) -> None:
     for row_index, question in enumerate(data.questions, start=2):
         for col_index, column in enumerate(columns, start=1):
             value = column.value(question)
-            cell = _put(ws, row_index, col_index, value)
+            cell = put_cell(ws, row_index, col_index, value)
             cell.alignment = _TOP_WRAP if column.wrap_width else _TOP
             if column.number_format:
                 cell.number_format = column.number_format
@@ -159,7 +159,7 @@ def _totals_sheet(ws: Any, data: ReportData, texts: Texts) -> None:
     rows.append([texts("xlsx.totals_row"), *(sums or [0] * 7)])
     for row_index, values in enumerate(rows, start=2):
         for col_index, value in enumerate(values, start=1):
-            cell = _put(ws, row_index, col_index, value)
+            cell = put_cell(ws, row_index, col_index, value)
             if row_index == len(rows) + 1:
                 cell.font = _HEADER_FONT
     ws.column_dimensions["A"].width = _fit_width([r[0] for r in rows] + [headers[0]])
