@@ -129,7 +129,7 @@ class WebQueries:
         questions = {
             int(r[0]): (int(r[1]), int(r[2]))
             for r in await self._web_rows(
-                "SELECT dialogue_id, COUNT(*), SUM(flag = 'complaint') FROM questions "
+                "SELECT dialogue_id, COUNT(*), TOTAL(flag = 'complaint') FROM questions "
                 "GROUP BY dialogue_id"
             )
         }
@@ -137,9 +137,9 @@ class WebQueries:
             int(r[0]): (int(r[1]), int(r[2]), int(r[3]), int(r[4]))
             for r in await self._web_rows(
                 "SELECT dialogue_id, COUNT(*), "
-                "SUM(department IS NOT NULL AND answer IS NULL AND forwarded_to IS NULL), "
-                "SUM(answer IS NOT NULL AND forwarded_to IS NULL), "
-                "SUM(forwarded_to IS NOT NULL) FROM clusters GROUP BY dialogue_id"
+                "TOTAL(department IS NOT NULL AND answer IS NULL AND forwarded_to IS NULL), "
+                "TOTAL(answer IS NOT NULL AND forwarded_to IS NULL), "
+                "TOTAL(forwarded_to IS NOT NULL) FROM clusters GROUP BY dialogue_id"
             )
         }
         out: dict[int, DialogueCounts] = {}
