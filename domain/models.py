@@ -200,6 +200,16 @@ class WebSession:
 
 
 @dataclass(frozen=True)
+class DeskRow:
+    """A question as the office's page lists it, with what the page shows beside it."""
+
+    question: Question
+    channel: str  # "paper", the asker's chat channel, or "unknown" (their data deleted)
+    backers: int  # residents who backed this question
+    rev: int  # moved by every change to it (storage/migrations/010_web.sql)
+
+
+@dataclass(frozen=True)
 class DialogueCounts:
     """A dialogue's figures for the office's overview."""
 

@@ -20,7 +20,7 @@ def default_due(plan: Plan, dialogue: Dialogue) -> date:
     return local + timedelta(days=plan.answers.due_days)
 
 
-def _summary(
+def summarize(
     plan: Plan,
     texts: Texts,
     dialogue: Dialogue,
@@ -96,7 +96,7 @@ async def cluster_summaries(
             continue
         backers = sum(supports.get(q.id, 0) for q in members)
         out.append(
-            _summary(
+            summarize(
                 plan,
                 texts,
                 dialogue,

@@ -25,6 +25,7 @@ from domain.models import (
     ConversationState,
     Delivery,
     DeliveryStatus,
+    DeskRow,
     Dialogue,
     DialogueCounts,
     DialogueSpec,
@@ -209,6 +210,13 @@ class Transaction(Protocol):
         self, cluster_id: int, text: str | None, by: str, at: datetime
     ) -> None: ...
     async def question_channels(self, dialogue_id: int) -> dict[int, str]: ...
+    async def desk_changes(
+        self, dialogue_id: int, after: int
+    ) -> tuple[int, int, list[DeskRow], list[ClusterRecord]]:
+        """(the revision read, the dialogue's number of questions, its questions and cluster
+        records changed since revision `after`; all for -1)."""
+        ...
+
     async def dialogue_counts(self) -> dict[int, DialogueCounts]: ...
 
 

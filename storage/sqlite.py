@@ -32,6 +32,7 @@ from domain.models import (
 )
 from storage.sqlite_admin import AdminQueries
 from storage.sqlite_clusters import ClusterQueries
+from storage.sqlite_migrations import split_sql
 from storage.sqlite_office import OfficeQueries
 from storage.sqlite_privacy import PrivacyQueries
 from storage.sqlite_web import WebQueries
@@ -143,6 +144,11 @@ def _resident(row: Sequence[Any]) -> Resident:
         notices=bool(row[8]),
         active=bool(row[9]),
     )
+
+
+# For the other query modules of this package (storage/sqlite_web.py).
+QUESTION_COLUMNS = _QUESTION_COLUMNS
+question_of = _question
 
 
 class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQueries, WebQueries):
@@ -535,7 +541,7 @@ class SqliteStore:
             for number, sql in _migrations():
                 if number > version:
                     # executescript would COMMIT our transaction; run statement by statement.
-                    for statement in _split_sql(sql):
+                    for statement in split_sql(sql):
                         await conn.execute(statement)
                     await conn.execute(f"PRAGMA user_version = {number}")
             await conn.execute("COMMIT")
@@ -587,9 +593,3 @@ class SqliteStore:
                 yield SqliteTransaction(self._reader)
             finally:
                 await self._reader.execute("COMMIT")
-
-
-def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements; our migrations keep ';' out of string literals."""
-    lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

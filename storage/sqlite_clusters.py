@@ -41,6 +41,11 @@ def _cluster(row: aiosqlite.Row) -> ClusterRecord:
     )
 
 
+# For storage/sqlite_web.py.
+CLUSTER_COLUMNS = _CLUSTER_COLUMNS
+cluster_record = _cluster
+
+
 def _pair(row: aiosqlite.Row) -> SuggestedPair:
     return SuggestedPair(
         id=int(row[0]),

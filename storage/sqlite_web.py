@@ -12,7 +12,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from domain.models import DialogueCounts, WebSession
+from domain.models import ClusterRecord, DeskRow, DialogueCounts, WebSession
+from storage.sqlite_clusters import CLUSTER_COLUMNS, cluster_record
 
 
 class WebQueries:
@@ -114,6 +115,44 @@ class WebQueries:
             "UPDATE clusters SET report_text = ?, updated_at = ? WHERE id = ?",
             (text, at.isoformat(), cluster_id),
         )
+
+    async def desk_changes(
+        self, dialogue_id: int, after: int
+    ) -> tuple[int, int, list[DeskRow], list[ClusterRecord]]:
+        """The revision the reader is at, how many questions the dialogue has, and its questions
+        and cluster records changed since revision `after` (all of them for -1): a copy kept in
+        memory is brought up to date with what changed alone."""
+        # The question columns and their reading are the main module's (imported here, when
+        # used, because that module imports this one).
+        from storage.sqlite import QUESTION_COLUMNS, question_of
+
+        head = await self._web_rows(
+            "SELECT (SELECT rev FROM web_revision), "
+            "(SELECT COUNT(*) FROM questions WHERE dialogue_id = ?)",
+            (dialogue_id,),
+        )
+        rev, count = int(head[0][0]), int(head[0][1])
+        rows = await self._web_rows(
+            f"SELECT {QUESTION_COLUMNS}, "
+            "CASE WHEN q.source = 'paper' THEN 'paper' ELSE COALESCE(r.channel, 'unknown') END, "
+            "(SELECT COUNT(*) FROM supports s WHERE s.question_id = q.id), q.web_rev "
+            "FROM questions q JOIN dialogues d ON d.id = q.dialogue_id "
+            "LEFT JOIN residents r ON r.id = q.resident_id "
+            "WHERE q.dialogue_id = ? AND q.web_rev > ? ORDER BY q.id",
+            (dialogue_id, after),
+        )
+        # The three columns after the question's own: its channel, backers and revision.
+        questions = [
+            DeskRow(question_of(row), str(row[-3]), int(row[-2]), int(row[-1])) for row in rows
+        ]
+        records = [
+            cluster_record(row)
+            for row in await self._web_rows(
+                f"SELECT {CLUSTER_COLUMNS} FROM clusters WHERE dialogue_id = ? AND web_rev > ?",
+                (dialogue_id, after),
+            )
+        ]
+        return rev, count, questions, records
 
     async def question_channels(self, dialogue_id: int) -> dict[int, str]:
         """The channel each question of the dialogue came by, for those whose asker is still

@@ -4,7 +4,6 @@ Telegram), download the report to sign. The page runs on the bot's own services,
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -20,19 +19,10 @@ pytestmark = pytest.mark.skipif(chromium() is None, reason="chromium is not inst
 OTHER_ROAD = "Đề nghị làm lại mặt đường trục thôn 3 bị lún, ổ gà nhiều, mưa xuống ngập nước"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def test_an_official_signs_in_merges_answers_and_downloads_the_report(
     tmp_path: Path,
 ) -> None:
-    port = free_port()
-    bot = Harness(
-        tmp_path / "browser.sqlite3", desk_config(tmp_path / "browser.sqlite3", port=port)
-    )
+    bot = Harness(tmp_path / "browser.sqlite3", desk_config(tmp_path / "browser.sqlite3"))
     await bot.start()
     server = None
     try:
@@ -40,8 +30,9 @@ async def test_an_official_signs_in_merges_answers_and_downloads_the_report(
         await submit(bot, 6660002, LAND, "Đất đai", "Bản Nà Khum")
         await submit(bot, 6660003, OTHER_ROAD, "Hạ tầng", "Bản Vàng Bó")
         assert bot.rows("SELECT COUNT(DISTINCT COALESCE(cluster_id, id)) FROM questions") == [(3,)]
+        # Port 0: any free port, so that tests in parallel workers never meet on one.
         server = await start_web(
-            services_of(bot), outbox_waker(bot.app.bot_data["outbox"].flush), port
+            services_of(bot), outbox_waker(bot.app.bot_data["outbox"].flush), 0
         )
         link = f"{server.address}{await link_for(bot)}"
         async with browser(tmp_path / "profile") as context:

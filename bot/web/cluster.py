@@ -83,11 +83,9 @@ async def cluster_page(
         first = found[0]
         dialogue = await rd.dialogue_by_code(first.dialogue_code)
         assert dialogue is not None
-        everyone = await rd.dialogue_questions(first.dialogue_id)
-        group = [q for q in everyone if q.cluster_id == cid]
-        record = await rd.cluster(cid)
-        supports = await rd.support_counts(first.dialogue_id)
-        channels = await rd.question_channels(first.dialogue_id)
+        view = await ctx.listings.view(rd, dialogue)
+        group = view.members.get(cid, [])
+        record = view.records.get(cid)
         recipients = len(await rd.recipients(cid))
         pairs = [
             p
@@ -100,12 +98,12 @@ async def cluster_page(
     reviewed = record is not None and record.reviewed_by is not None
     members = [
         Member(
-            q,
-            "paper" if q.source == "paper" else channels.get(q.id, "unknown"),
-            n > 0 and q.clustered_by is None and not reviewed,
-            supports.get(q.id, 0),
+            e.row.question,
+            e.row.channel,
+            n > 0 and e.row.question.clustered_by is None and not reviewed,
+            e.row.backers,
         )
-        for n, q in enumerate(group)
+        for n, e in enumerate(group)
     ]
     suggestions = [
         Suggestion(p, firsts[o], people.get(o, 1))

@@ -15,6 +15,7 @@ from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
 from bot.services import Services
+from bot.web.listing import Listings
 from domain.models import WebSession
 from domain.plan import Plan, Role, WebSettings
 from domain.texts import Texts
@@ -38,6 +39,7 @@ class WebContext:
     wake: Callable[[], None] | None = None
     env: jinja2.Environment = field(init=False)
     base: str = field(init=False)
+    listings: Listings = field(init=False)
 
     def __post_init__(self) -> None:
         self.base = _base_path(self.services.settings.web)
@@ -47,7 +49,9 @@ class WebContext:
             trim_blocks=True,
             lstrip_blocks=True,
             undefined=jinja2.StrictUndefined,
+            auto_reload=False,  # templates are package data: no stat() of them per page
         )
+        self.listings = Listings(self.plan, self.texts)
 
     @property
     def plan(self) -> Plan:

@@ -2,45 +2,32 @@
 merging the clusters an official ticked.
 
 This is the page officials live on, and the one that must stay quick with thousands of
-questions while the bot answers residents in the same process: the dialogue is read in four
-queries on the read connection (never the write lock), texts are folded once and remembered,
-and one page of clusters is rendered at a time.
+questions while the bot answers residents in the same process: the dialogue is kept in memory
+and brought up to date with what changed (bot/web/listing.py), on the read connection (never
+the write lock), and one page of clusters is rendered at a time.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from urllib.parse import urlencode
 
 from aiohttp import web
+from markupsafe import Markup
 
 from bot.web.context import POST, context_of, redirect, visitor_of
+from bot.web.listing import DialogueView, MemberRow
 from bot.web.pages import dialogue_by_code, no_dialogue
-from bot.web.render import done_url, render
-from domain.models import Question, QuestionStatus
+from bot.web.render import done_url, fragments, render
+from domain.models import QuestionStatus
 from domain.normalize import fold
 from domain.plan import Plan
 from domain.reports.data import ClusterSummary
-from handlers.reporting import cluster_summaries
 
-PAGE_CLUSTERS = 200
+PAGE_CLUSTERS = 100
 MEMBERS_SHOWN = 30  # per cluster on this page; the cluster's own page shows them all
 NO_DEPARTMENT = "-"
 PAPER = "paper"
-
-
-@lru_cache(maxsize=100_000)
-def folded(text: str) -> str:
-    """`fold` remembered: the same texts are searched on every request."""
-    return fold(text)
-
-
-def channel_of(question: Question, channels: dict[int, str]) -> str:
-    if question.source == PAPER:
-        return PAPER
-    return channels.get(question.id, "unknown")
 
 
 @dataclass(frozen=True)
@@ -88,19 +75,13 @@ class Filters:
         return urlencode({**self.params(), "trang": str(page)})
 
 
-@dataclass(frozen=True)
-class MemberRow:
-    question: Question
-    channel: str
-    unchecked: bool  # put there by the engine, no official has looked
-
-
 @dataclass
 class ClusterRow:
     summary: ClusterSummary
     first_code: str
     members: list[MemberRow] = field(default_factory=list)  # those matching the filters
     total: int = 0
+    whole: bool = False  # no member filtered out: its HTML can be the one kept (listing.py)
 
 
 @dataclass
@@ -124,53 +105,41 @@ class Listing:
     channels: list[str]
 
 
-def _matches_text(words: list[str], question: Question, represented: str) -> bool:
-    haystack = f"{folded(question.text)} {question.receipt_code.lower()} {represented}"
-    return all(word in haystack for word in words)
-
-
-def build_listing(
-    plan: Plan,
-    summaries: list[ClusterSummary],
-    questions: list[Question],
-    channels: dict[int, str],
-    reviewed: set[int],
-    departments: dict[int, str | None],
-    filters: Filters,
-) -> Listing:
+def build_listing(plan: Plan, view: DialogueView, filters: Filters) -> Listing:
     """The clusters and members that match `filters`, one page of them, grouped by category in
-    the plan's order (the order of the report)."""
-    members: dict[int, list[Question]] = defaultdict(list)
-    for q in questions:
-        members[q.cluster_id].append(q)
+    the report's order."""
     words = fold(filters.q).split()
+    # Without these every member of a cluster is listed: its rows are the ones kept.
+    per_member = bool(
+        words or filters.village or filters.status or filters.channel or filters.complaint
+    )
     rows: list[ClusterRow] = []
     matched_questions = 0
-    for summary in summaries:
+    for summary in view.ordered:
         cid = summary.cluster_id
         if filters.category and summary.category != filters.category:
             continue
-        if filters.department:
-            key = departments.get(cid) or NO_DEPARTMENT
-            if key != filters.department:
-                continue
-        group = members[cid]
-        represented = folded(summary.text) if words else ""
-        row = ClusterRow(summary, group[0].receipt_code, total=len(group))
-        for number, q in enumerate(group):
-            channel = channel_of(q, channels)
-            if filters.village and q.village != filters.village:
-                continue
-            if filters.status and q.status.value != filters.status:
-                continue
-            if filters.channel and channel != filters.channel:
-                continue
-            if filters.complaint and q.flag != "complaint":
-                continue
-            if words and not _matches_text(words, q, represented):
-                continue
-            unchecked = number > 0 and q.clustered_by is None and cid not in reviewed
-            row.members.append(MemberRow(q, channel, unchecked))
+        if filters.department and (view.department(cid) or NO_DEPARTMENT) != filters.department:
+            continue
+        group = view.rows[cid]
+        row = ClusterRow(summary, group[0].question.receipt_code, total=len(group))
+        if not per_member:
+            row.members, row.whole = group, True
+        else:
+            represented = view.folded_summary.get(cid, "") if words else ""
+            for member, entry in zip(group, view.members[cid], strict=True):
+                q = member.question
+                if filters.village and q.village != filters.village:
+                    continue
+                if filters.status and q.status.value != filters.status:
+                    continue
+                if filters.channel and member.channel != filters.channel:
+                    continue
+                if filters.complaint and q.flag != "complaint":
+                    continue
+                if words and not all(w in entry.folded or w in represented for w in words):
+                    continue
+                row.members.append(member)
         if row.members:
             matched_questions += len(row.members)
             rows.append(row)
@@ -184,14 +153,14 @@ def build_listing(
         )
         block.clusters.append(row)
     villages = list(plan.commune.villages)
-    villages += sorted({q.village for q in questions if q.village and q.village not in villages})
+    villages += sorted(view.villages - set(villages))
     return Listing(
         blocks=list(blocks.values()),
         clusters=len(rows),
         questions=matched_questions,
         pages=pages,
         villages=villages,
-        channels=sorted({channel_of(q, channels) for q in questions}),
+        channels=sorted(view.channels),
     )
 
 
@@ -202,27 +171,50 @@ async def questions_page(request: web.Request) -> web.StreamResponse:
         dialogue = await dialogue_by_code(rd, request)
         if dialogue is None:
             return no_dialogue(request)
-        summaries, questions = await cluster_summaries(rd, ctx.plan, ctx.texts, dialogue)
-        records = await rd.clusters_of(dialogue.id)
-        channels = await rd.question_channels(dialogue.id)
-    reviewed = {cid for cid, r in records.items() if r.reviewed_by is not None}
-    departments = {cid: r.department for cid, r in records.items()}
-    listing = build_listing(
-        ctx.plan, summaries, questions, channels, reviewed, departments, filters
-    )
+        view = await ctx.listings.view(rd, dialogue)
+        total = len(view.entries)
+    listing = build_listing(ctx.plan, view, filters)
     page = min(filters.page, listing.pages)
+    make = fragments(request)
+    variant = (filters.any, bool(filters.q))  # what else a cluster's HTML depends on
+
+    # Nothing is awaited from here to the response: the view cannot change meanwhile.
+    def member_html(member: MemberRow) -> str:
+        kept = view.items.get(member.question.id)
+        if kept is None or kept[0] is not member:
+            kept = view.items[member.question.id] = (member, make("member_row.html", m=member))
+        return kept[1]
+
+    def made(row: ClusterRow) -> Markup:
+        shown = row.members[:MEMBERS_SHOWN] if row.total > 1 or filters.any else []
+        return make(
+            "cluster_row.html",
+            row=row,
+            filters=filters,
+            members_shown=MEMBERS_SHOWN,
+            items=[Markup(member_html(m)) for m in shown],  # escaped when made
+        )
+
+    def cluster_html(row: ClusterRow) -> Markup:
+        if not row.whole:
+            return made(row)
+        kept = view.html.setdefault(row.summary.cluster_id, {})
+        if variant not in kept:
+            kept[variant] = made(row)
+        return Markup(kept[variant])  # escaped when made
+
     return render(
         request,
         "questions.html",
         dialogue=dialogue,
         listing=listing,
         filters=replace(filters, page=page),
-        total=len(questions),
+        total=total,
         categories=[c for c in ctx.plan.categories if c.key in dialogue.categories],
         statuses=list(QuestionStatus),
         departments=ctx.plan.departments,
         no_department=NO_DEPARTMENT,
-        members_shown=MEMBERS_SHOWN,
+        cluster_html=cluster_html,
     )
 
 

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+from markupsafe import Markup
 
 from bot.web.context import VISITOR, Visitor, context_of
 from domain.plan import Role, may
@@ -65,7 +66,8 @@ def _local_day(value: date | None) -> str:
     return fmt_day(value) if value is not None else ""
 
 
-def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
+def _values(request: web.Request) -> dict[str, Any]:
+    """What every template may use: the catalog, addresses, dates, the visitor."""
     ctx = context_of(request)
     found = request.get(VISITOR)
     visitor = found if isinstance(found, Visitor) else None
@@ -78,21 +80,37 @@ def render(request: web.Request, template: str, status: int = 200, **values: Any
         key = f"web.channel.{name}"
         return ctx.texts(key) if key in ctx.texts else name
 
-    page = ctx.env.get_template(template).render(
-        t=ctx.texts,
-        url=ctx.url,
-        commune=ctx.plan.commune.name,
-        csrf=visitor.session.csrf if visitor else "",
-        person=visitor.person if visitor else "",
-        signed_in=visitor is not None,
-        admin=visitor is not None and may(visitor.role, Role.ADMIN),
-        day=_local_day,
-        when=when,
-        channel=channel,
-        done=_done_message(request),
-        **values,
-    )
+    return {
+        "t": ctx.texts,
+        "url": ctx.url,
+        "commune": ctx.plan.commune.name,
+        "csrf": visitor.session.csrf if visitor else "",
+        "person": visitor.person if visitor else "",
+        "signed_in": visitor is not None,
+        "admin": visitor is not None and may(visitor.role, Role.ADMIN),
+        "day": _local_day,
+        "when": when,
+        "channel": channel,
+        "done": _done_message(request),
+    }
+
+
+def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
+    page = context_of(request).env.get_template(template).render(**_values(request), **values)
     return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
+
+
+def fragments(request: web.Request) -> Callable[..., Markup]:
+    """Parts of a page, already escaped, to be put into a page by `render`: `make(template,
+    **values)`. What every template may use is gathered once for all the parts."""
+    env = context_of(request).env
+    common = _values(request)
+
+    def make(template: str, **values: Any) -> Markup:
+        # Escaped already: the environment autoescapes.
+        return Markup(env.get_template(template).render(**common, **values))
+
+    return make
 
 
 def refusal(
