@@ -96,8 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for train, test in (("dev", "own"), ("own", "dev")):
         model = fit(sets[train])
         lexicon = accuracy(sets[test], WordModel.empty())
-        print(f"  fitted on {train}, measured on {test}: {lexicon:.3f} / "
-              f"{accuracy(sets[test], model):.3f}")
+        print(
+            f"  fitted on {train}, measured on {test}: {lexicon:.3f} / "
+            f"{accuracy(sets[test], model):.3f}"
+        )
     both = fit([*sets["dev"], *sets["own"]])
     for name, rows in sets.items():
         print(f"  fitted on both, measured on {name} (seen in fitting): {accuracy(rows, both):.3f}")

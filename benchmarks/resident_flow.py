@@ -40,6 +40,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.measure import Meter, Phase  # noqa: E402
 from bot.app import MAX_CONCURRENT_UPDATES  # noqa: E402
+from domain.texts import load_texts  # noqa: E402
 from tests.fakes.telegram_api import TOKEN, FakeBotApi, Sent, serve_http  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -59,8 +60,8 @@ CATEGORIES = ["Đất đai", "Chính sách xã hội", "Hạ tầng", "Khác"]
 # Buttons the bot may or may not show after the text, depending on what it holds: a notice that
 # the text reads like a complaint, and questions similar to it sent by others. The residents
 # here always go on with their own question.
-COMPLAINT_GO = "Vẫn gửi như một ý kiến"
-SEND_OWN = "Vẫn gửi ý kiến của tôi"
+COMPLAINT_GO = load_texts()("send.complaint_go")
+SEND_OWN = load_texts()("send.own")
 
 SUBJECTS = (
     "Đường liên thôn qua {place} bị sụt lún sau mưa lũ",

@@ -12,6 +12,7 @@ import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bot.limiter import BULK
 from bot.outbox import Sender
 from bot.services import Services
 from domain.models import Audience, Dialogue
@@ -63,7 +64,10 @@ async def plan_reminders(services: Services, now: datetime) -> list[str]:
         offset = _due_offset(d.deadline, settings.reminders.deadline_days, now)
         if offset is not None and d.is_open(now):
             key = f"{d.code}/deadline/{offset}/{d.deadline.isoformat()}"
-            text = texts("remind.deadline", title=d.title, deadline=fmt_datetime(d.deadline, d.tz))
+            # Each dialogue speaks to its residents its own way (ông/bà, anh/chị, bạn).
+            text = texts.addressed(d.address)(
+                "remind.deadline", title=d.title, deadline=fmt_datetime(d.deadline, d.tz)
+            )
             count = await _remind(
                 services, now, key, text, Audience("not_asked", dialogue_code=d.code)
             )
@@ -73,7 +77,7 @@ async def plan_reminders(services: Services, now: datetime) -> list[str]:
             offset = _due_offset(d.meeting_at, settings.reminders.meeting_days, now)
             if offset is not None:
                 key = f"{d.code}/meeting/{offset}/{d.meeting_at.isoformat()}"
-                text = texts(
+                text = texts.addressed(d.address)(
                     "remind.meeting",
                     title=d.title,
                     meeting=fmt_datetime(d.meeting_at, d.tz),
@@ -150,7 +154,7 @@ class BroadcastProgress:
             counts = {b.id: await rd.delivery_counts("notice", str(b.id)) for b in sending}
         for b in sending:
             c = counts[b.id]
-            left = c.get("pending", 0)
+            left = c.get("pending", 0) + c.get("sending", 0)
             values = {
                 "id": b.id,
                 "sent": c.get("sent", 0),
@@ -172,11 +176,13 @@ class BroadcastProgress:
         chat_id = int(chat.split(":", 1)[1])
         try:
             if msg is None:
-                sent = await self.bot.send_message(chat_id=chat_id, text=text)
+                sent = await self.bot.send_message(chat_id=chat_id, text=text, rate_limit_args=BULK)
                 async with self.services.store.transaction() as tx:
                     await tx.update_broadcast(bid, progress_msg=str(sent.message_id))
             else:
-                await self.bot.edit_message_text(chat_id=chat_id, message_id=int(msg), text=text)
+                await self.bot.edit_message_text(
+                    chat_id=chat_id, message_id=int(msg), text=text, rate_limit_args=BULK
+                )
             self._shown[bid] = text
         except Exception:  # progress is a courtesy; never let it stop the sending
             log.warning("could not update progress of broadcast %s", bid, exc_info=True)

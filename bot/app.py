@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import Update
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -21,6 +20,7 @@ from bot import telegram_channel as tg
 from bot.admin_jobs import BroadcastProgress
 from bot.aiohttp_request import AiohttpRequest
 from bot.config import Settings
+from bot.limiter import TELEGRAM_GROUP, TELEGRAM_PRIVATE, Limiter, TelegramLimiter
 from bot.outbox import Outbox, Sender
 from bot.services import Services, open_services, utc_now
 from handlers.engine import Clock
@@ -44,10 +44,12 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
     register_commands: bool = True,
     services: Services | None = None,
+    limiter: Limiter | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The one place that wires settings, services and handlers together.
 
-    `request` / `get_updates_request` let tests put a fake transport under the real Application.
+    `request` / `get_updates_request` let tests put a fake transport under the real Application;
+    `limiter` another pace (tests that are not about pacing answer at once).
     """
 
     owned = services is None
@@ -68,7 +70,7 @@ def build_application(
             services.store,
             services.clock,
             senders,
-            per_second={tg.CHANNEL: settings.reminders.per_second},
+            owner=services.owner,
             on_progress=progress.update,
         )
         if app.job_queue is not None:
@@ -83,22 +85,30 @@ def build_application(
         if opened is not None and owned:
             await opened.close()
 
+    # One pace for everything the bot sends through Telegram (bot/limiter.py).
+    if limiter is None:
+        limiter = Limiter(
+            settings.reminders.per_second, private=TELEGRAM_PRIVATE, group=TELEGRAM_GROUP
+        )
     where = {"base_url": settings.telegram.base_url} if settings.telegram.base_url else {}
     bot = tg.ReadingBot(
         settings.telegram.checked_token(),
         # aiohttp under the framework: the Bot API calls are most of the bot's CPU (see README).
         request=request or AiohttpRequest(pool_size=256),
         get_updates_request=get_updates_request or AiohttpRequest(pool_size=1),
+        rate_limiter=TelegramLimiter(limiter),
         **where,
     )
     app = (
         ApplicationBuilder()
         .bot(bot)
-        .concurrent_updates(tg.PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        # Updates are fetched and kept by bot/telegram_poll.py, not by the framework's Updater.
+        .updater(None)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
+    app.bot_data["limiter"] = limiter
 
     app.add_handler(CallbackQueryHandler(tg.on_update))
     # Private chats: the whole conversation. Groups: only the office's commands (filtered in
@@ -139,6 +149,3 @@ async def prune_processed(context: ContextTypes.DEFAULT_TYPE) -> None:
     removed = await tg.services_of(context).engine.prune()
     if removed:
         log.info("forgot %d old update keys", removed)
-
-
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]

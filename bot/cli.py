@@ -18,8 +18,12 @@ from bot import cluster_cli, dialogue_cli, paper_cli
 from bot.config import ConfigError, Settings, StorageSettings, WebSettings, load_settings
 from domain.dedupe.clusters import DEFAULT_JOIN
 from domain.texts import load_texts
+from storage.sqlite import NewerDatabase, StoreUnavailable
 
 EXIT_CONFIG = 2
+EXIT_FAILED = 1
+# Another process polls this token: restarting would not help (systemd: RestartPreventExitStatus).
+EXIT_SECOND_POLLER = 3
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.example.toml"
 
 
@@ -49,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--dialogue", required=True, help=h("cli_help.report_dialogue"))
     report.add_argument("--out", type=Path, default=Path("."), help=h("cli_help.report_out"))
     report.add_argument("--public", action="store_true", help=h("cli_help.report_public"))
+    report.add_argument("--number", default="", help=h("cli_help.report_number"))
     return parser
 
 
@@ -79,12 +84,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "template":
             return paper_cli.run_template(args, settings)
         if args.command == "report":
-            return _report(settings, args.dialogue, args.out, args.public)
+            return _report(settings, args.dialogue, args.out, args.public, args.number.strip())
         if args.command == "web":
             return _web(settings)
         return _run(settings)
     except ConfigError as exc:
         return _fail(exc.key, exc.problem)
+    except StoreUnavailable as exc:
+        print(database_problem(exc), file=sys.stderr)
+        return EXIT_FAILED
+
+
+def database_problem(exc: StoreUnavailable) -> str:
+    """One line about a database that cannot be used, in the office's words."""
+    texts = load_texts()
+    if isinstance(exc, NewerDatabase):
+        return texts("runner.database_newer", path=exc.path, found=exc.found, known=exc.known)
+    problem = exc.problem
+    if "locked" in problem or "busy" in problem:
+        problem = texts("runner.database_locked")
+    elif "not a database" in problem or "malformed" in problem:
+        problem = texts("runner.database_corrupt")
+    return texts("runner.database_unusable", path=exc.path, problem=problem)
 
 
 async def _check_token(settings: Settings) -> None:
@@ -97,9 +118,10 @@ async def _check_token(settings: Settings) -> None:
 
 
 def _run(settings: Settings) -> int:
-    from telegram.error import InvalidToken, NetworkError
+    from telegram.error import InvalidToken, NetworkError, TelegramError
 
-    from bot.runner import ChannelStartError, serve
+    from bot.runner import ChannelStartError, PollingStopped, serve
+    from bot.telegram_poll import SecondPoller
 
     if not settings.zalo.enabled or settings.telegram.token:
         settings.telegram.checked_token()
@@ -111,16 +133,31 @@ def _run(settings: Settings) -> int:
         except NetworkError as exc:
             print(load_texts()("cli.network_error", problem=exc.message), file=sys.stderr)
             return 1
+    texts = load_texts()
     try:
         # Stops cleanly on SIGINT and SIGTERM: channels first, then the database.
         asyncio.run(serve(settings))
     except ChannelStartError as exc:
         return _fail(exc.key, exc.problem)
+    except SecondPoller:
+        print(texts("runner.second_poller"), file=sys.stderr)
+        return EXIT_SECOND_POLLER
+    except PollingStopped:
+        print(texts("runner.polling_stopped"), file=sys.stderr)
+        return EXIT_FAILED
+    except StoreUnavailable as exc:
+        print(database_problem(exc), file=sys.stderr)
+        return EXIT_FAILED
+    except (OSError, TelegramError) as exc:
+        # Whatever else stops the start (a port taken, the network gone): one line, and a
+        # non-zero exit so that the service manager restarts the bot.
+        print(texts("runner.start_failed", problem=exc), file=sys.stderr)
+        return EXIT_FAILED
     return 0
 
 
 async def _report_files(
-    settings: Settings, code: str, public: bool
+    settings: Settings, code: str, public: bool, number: str = ""
 ) -> list[tuple[str, bytes]] | None:
     from bot.services import open_services
     from handlers.reporting import build_report, report_files
@@ -133,18 +170,22 @@ async def _report_files(
             if dialogue is None:
                 return None
             data = await build_report(rd, settings, texts, dialogue, services.clock(), public)
+            # The number the clerk registered the report under, in its header and its annex.
+            data = dataclasses.replace(data, number=number)
     finally:
         await services.close()
     return report_files(data, texts)
 
 
-def _report(settings: Settings, code: str, out: Path, public: bool) -> int:
+def _report(settings: Settings, code: str, out: Path, public: bool, number: str = "") -> int:
     texts = load_texts()
     # Checked before the report is built: a wrong folder should not cost the office a minute.
     problem = _unwritable(out)
     if problem is not None:
         return _option_error("--out", problem)
-    files = asyncio.run(_report_files(settings, code, public))
+    if number and not (number.isdigit() and len(number) <= 6):
+        return _option_error("--number", texts("cli_error.number"))
+    files = asyncio.run(_report_files(settings, code, public, number))
     if files is None:
         print(texts("office.unknown_dialogue", code=code), file=sys.stderr)
         return EXIT_CONFIG

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from bot import config_checks as checks
 from bot.config_checks import ConfigError
 from bot.config_checks import t as _t
+from domain.address import ADDRESSES, DEFAULT_ADDRESS, parse_address
 from domain.categories import DEFAULT_CATEGORIES
 from domain.models import Category, DialogueSpec
 from domain.plan import (
@@ -437,6 +438,11 @@ def _dialogue(item: object, where: str, commune_tz: str, known: set[str]) -> Dia
     assert deadline is not None
     meeting_at = _moment(item.get("meeting_at"), f"{where}.meeting_at", tz_name, required=False)
     categories = _known_categories(f"{where}.categories", item.get("categories"), known)
+    typed = checks.text(f"{where}.address", item.get("address", DEFAULT_ADDRESS))
+    address = parse_address(typed)
+    if address is None:
+        choices = ", ".join(f'"{a}"' for a in ADDRESSES)
+        raise ConfigError(f"{where}.address", _t("config_error.address", choices=choices))
     return DialogueSpec(
         code=code,
         title=title,
@@ -448,4 +454,5 @@ def _dialogue(item: object, where: str, commune_tz: str, known: set[str]) -> Dia
         location=checks.text(f"{where}.location", item.get("location", "")),
         timezone=tz_name,
         categories=categories or tuple(c.key for c in DEFAULT_CATEGORIES),
+        address=address,
     )

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.services import open_services
+from domain.address import ADDRESSES, DEFAULT_ADDRESS, parse_address
 from domain.categories import DEFAULT_CATEGORIES
 from domain.models import DialogueSpec
 from domain.texts import load_texts
@@ -55,6 +56,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host")
     parser.add_argument("--audience")
     parser.add_argument("--categories", help=load_texts()("cli_help.dialogue_categories"))
+    parser.add_argument(
+        "--address", help=load_texts()("cli_help.dialogue_address", choices=", ".join(ADDRESSES))
+    )
 
 
 class UsageError(Exception):
@@ -70,6 +74,14 @@ def _moment(value: str, tz: ZoneInfo, option: str) -> datetime:
             raise UsageError(load_texts()("dialogue_cli.bad_moment", option=option)) from None
         return parsed
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def _address(value: str) -> str:
+    address = parse_address(value)
+    if address is None:
+        choices = ", ".join(ADDRESSES)
+        raise UsageError(load_texts()("dialogue_cli.bad_address", choices=choices))
+    return address
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -133,6 +145,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                 location=args.location or "",
                 timezone=settings.commune.timezone,
                 categories=cats,
+                address=_address(args.address) if args.address else DEFAULT_ADDRESS,
             )
             async with services.store.transaction() as tx:
                 if await tx.dialogue_by_code(code) is not None:
@@ -153,6 +166,8 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
                 changes["deadline"] = _moment(args.deadline, tz, "--deadline")
             if args.meeting_at:
                 changes["meeting_at"] = _moment(args.meeting_at, tz, "--meeting-at")
+            if args.address is not None:
+                changes["address"] = _address(args.address)
             if args.complex or args.simple:
                 changes["complex"] = bool(args.complex)
             if args.categories:

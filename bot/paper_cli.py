@@ -1,4 +1,5 @@
-"""`python -m bot template --out FILE.xlsx` and `python -m bot import --dialogue CODE FILE`.
+"""`python -m bot template --out FILE.xlsx [--dialogue CODE]` and
+`python -m bot import --dialogue CODE FILE`.
 
 Paper forms ("phát phiếu, thu phiếu") are typed up by the office in a workbook the project
 ships, then imported into the same pipeline as chat questions (see bot/paper/forms.py). This
@@ -60,16 +61,36 @@ def register(subparsers: Any) -> None:
     h = load_texts()
     template = subparsers.add_parser("template", help=h("cli_help.template"))
     template.add_argument("--out", type=Path, required=True, help=h("cli_help.template_out"))
+    template.add_argument("--dialogue", help=h("cli_help.template_dialogue"))
     importer = subparsers.add_parser("import", help=h("cli_help.import"))
     importer.add_argument("--dialogue", required=True, help=h("cli_help.import_dialogue"))
     importer.add_argument("file", type=Path, metavar="FILE", help=h("cli_help.import_file"))
 
 
+async def _dialogue_categories(settings: Settings, code: str) -> tuple[str, ...] | None:
+    """The categories of the dialogue `code` as stored (a dialogue added by an admin too)."""
+    services = await open_services(settings)
+    try:
+        async with services.store.reader() as rd:
+            dialogue = await rd.dialogue_by_code(code.strip().upper())
+    finally:
+        await services.close()
+    return None if dialogue is None else dialogue.categories
+
+
 def run_template(args: argparse.Namespace, settings: Settings) -> int:
     texts = load_texts()
     out: Path = args.out
+    categories: tuple[str, ...] | None = None
+    if args.dialogue:
+        categories = asyncio.run(_dialogue_categories(settings, args.dialogue))
+        if categories is None:
+            code = args.dialogue.strip().upper()
+            print(texts("office.unknown_dialogue", code=code), file=sys.stderr)
+            return EXIT_UNUSABLE
     try:
-        write_template(settings, out, datetime.now(settings.commune.tz).date(), texts)
+        today = datetime.now(settings.commune.tz).date()
+        write_template(settings, out, today, texts, categories)
     except OSError as exc:
         print(texts("paper.error_write", path=out, problem=exc.strerror or exc), file=sys.stderr)
         return EXIT_UNUSABLE

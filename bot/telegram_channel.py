@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import warnings
 from collections.abc import Awaitable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any, cast
@@ -26,11 +26,13 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import BaseUpdateProcessor, ContextTypes, ExtBot
+from telegram.ext import ContextTypes, ExtBot
 from telegram.request import BaseRequest
-from telegram.warnings import PTBDeprecationWarning
 
+from bot import inbox
+from bot.limiter import BULK, retry_seconds
 from bot.outbox import Blocked, RetryLater, Transient
+from bot.replies import keep, send_or_keep
 from bot.services import Services
 from bot.textsplit import split_text
 from domain.plan import Role
@@ -183,56 +185,70 @@ async def send_replies(bot: Any, chat_id: int | str, replies: list[Reply]) -> No
 
 
 async def send_file(
-    bot: Any, chat_id: int | str, data: bytes, filename: str, kind: str, caption: str
+    bot: Any,
+    chat_id: int | str,
+    data: bytes,
+    filename: str,
+    kind: str,
+    caption: str,
+    *,
+    pace: str | None = None,
 ) -> None:
     upload = InputFile(data, filename=filename)
     if kind == "photo":
-        await bot.send_photo(chat_id=chat_id, photo=upload, caption=caption or None)
+        await bot.send_photo(
+            chat_id=chat_id, photo=upload, caption=caption or None, rate_limit_args=pace
+        )
     else:
-        await bot.send_document(chat_id=chat_id, document=upload, caption=caption or None)
+        await bot.send_document(
+            chat_id=chat_id, document=upload, caption=caption or None, rate_limit_args=pace
+        )
+
+
+@contextlib.contextmanager
+def _as_outbox_errors() -> Iterator[None]:
+    """Telegram's errors in the outbox's terms (bot/outbox.py)."""
+    try:
+        yield
+    except Forbidden as exc:
+        raise Blocked(str(exc)) from exc
+    except RetryAfter as exc:
+        raise RetryLater(retry_seconds(exc)) from exc
+    except BadRequest as exc:
+        if "chat not found" in str(exc).lower():
+            raise Blocked(str(exc)) from exc
+        raise
+    except (TimedOut, NetworkError) as exc:
+        raise Transient(str(exc)) from exc
 
 
 class TelegramSender:
-    """The outbox's and the office jobs' way out through Telegram."""
+    """The outbox's and the office jobs' way out through Telegram. Their sends are bulk for the
+    channel's limiter unless someone waits for them (a reply kept for later)."""
 
     def __init__(self, bot: Any) -> None:
         self.bot = bot
 
-    async def send_text(self, chat_id: str, text: str) -> None:
-        try:
+    async def send_text(self, chat_id: str, text: str, *, urgent: bool = False) -> None:
+        pace = None if urgent else BULK
+        with _as_outbox_errors():
             for chunk in split_text(text, MESSAGE_LIMIT):
-                await self.bot.send_message(chat_id=int(chat_id), text=chunk)
-        except Forbidden as exc:
-            raise Blocked(str(exc)) from exc
-        except RetryAfter as exc:
-            with warnings.catch_warnings():
-                # PTB 22 warns that retry_after becomes a timedelta; both forms are handled.
-                warnings.simplefilter("ignore", PTBDeprecationWarning)
-                delay = exc.retry_after
-            seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
-            raise RetryLater(seconds) from exc
-        except BadRequest as exc:
-            if "chat not found" in str(exc).lower():
-                raise Blocked(str(exc)) from exc
-            raise
-        except (TimedOut, NetworkError) as exc:
-            raise Transient(str(exc)) from exc
+                await self.bot.send_message(chat_id=int(chat_id), text=chunk, rate_limit_args=pace)
 
     async def send_file(
         self, chat_id: str, data: bytes, filename: str, kind: str, caption: str
     ) -> None:
-        await send_file(self.bot, int(chat_id), data, filename, kind, caption)
+        with _as_outbox_errors():
+            await send_file(self.bot, int(chat_id), data, filename, kind, caption, pace=BULK)
 
     async def send_file_ref(self, chat_id: str, file_ref: str, file_name: str) -> None:
         channel, _, file_id = file_ref.partition(":")
         if channel != CHANNEL:
             return  # a file held by another channel cannot be forwarded from here
-        try:
-            await self.bot.send_document(chat_id=int(chat_id), document=file_id)
-        except Forbidden as exc:
-            raise Blocked(str(exc)) from exc
-        except (TimedOut, NetworkError) as exc:
-            raise Transient(str(exc)) from exc
+        with _as_outbox_errors():
+            await self.bot.send_document(
+                chat_id=int(chat_id), document=file_id, rate_limit_args=BULK
+            )
 
 
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -241,27 +257,64 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     services = services_of(context)
     outcome: Outcome = await services.engine.handle(inbound)
+    attempt = inbox.current.get()
+    if attempt is not None:
+        attempt.handled = True  # committed: the update is handled whatever happens next
     chat_id = int(inbound.chat_id)
-    sends: list[Awaitable[object]] = [send_replies(context.bot, chat_id, outcome.replies)]
+
+    async def send(reply: Reply) -> None:
+        with _as_outbox_errors():
+            await send_replies(context.bot, chat_id, [reply])
+
+    sends: list[Awaitable[object]] = [
+        send_or_keep(services, CHANNEL, inbound.chat_id, inbound.update_key, outcome.replies, send)
+    ]
     if update.callback_query is not None:
         # A button press must always be answered, or the phone shows a spinner.
-        sends.append(update.callback_query.answer(outcome.toast))
-    await asyncio.gather(*sends)
+        sends.append(_answer(update, outcome.toast))
+    kept, *_ = await asyncio.gather(*sends)
     outbox = context.bot_data.get("outbox")
-    if outcome.wake_outbox and outbox is not None and context.application.running:
+    if (outcome.wake_outbox or kept) and outbox is not None and context.application.running:
         context.application.create_task(outbox.flush(), name="outbox")
 
 
+async def _answer(update: Update, toast: str | None) -> None:
+    assert update.callback_query is not None
+    try:
+        await update.callback_query.answer(toast)
+    except TelegramError as exc:
+        # Only the spinner is at stake; the replies matter more.
+        log.warning("could not answer a button press: %s", exc)
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    attempt = inbox.current.get()
+    if attempt is not None and not attempt.handled:
+        # From the inbox: it is tried again later; the apology is sent on the first failure.
+        attempt.error = context.error
+        if not attempt.first:
+            log.warning("error while handling an update again: %s", context.error)
+            return
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(context.error, Forbidden):
         return  # the person blocked the bot; nothing to tell them
     if isinstance(update, Update) and update.effective_chat is not None:
-        texts: Texts = services_of(context).texts
+        services = services_of(context)
+        texts: Texts = services.texts
+        chat = update.effective_chat.id
         try:
-            await context.bot.send_message(update.effective_chat.id, texts("error.internal"))
+            await context.bot.send_message(chat, texts("error.internal"))
         except TelegramError:
-            log.warning("could not send the error notice", exc_info=True)
+            log.warning("could not send the error notice; kept for later", exc_info=True)
+            with contextlib.suppress(Exception):
+                await keep(
+                    services,
+                    CHANNEL,
+                    str(chat),
+                    f"{update.update_id}/error",
+                    [(0, Reply(texts("error.internal")))],
+                    "error notice",
+                )
 
 
 async def register_commands(bot: Any, services: Services) -> None:
@@ -285,44 +338,3 @@ async def register_commands(bot: Any, services: Services) -> None:
         except BadRequest:
             # Telegram knows no private chat until the person has opened the bot once.
             log.warning("commands for %s not set: chat not found yet", user_id)
-
-
-class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Concurrent across chats, strictly in order within one chat.
-
-    The chat's lock is taken before one of our own concurrency slots, so a burst from one chat
-    waits outside and never holds slots that other residents' updates need. (The framework's
-    own slot count is set high: its semaphore would be taken before the chat lock.)
-    """
-
-    FRAMEWORK_SLOTS = 4096
-
-    def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(self.FRAMEWORK_SLOTS)
-        self._slots = asyncio.Semaphore(max_concurrent_updates)
-        # chat id -> (lock, number of updates holding or waiting for it)
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
-            async with self._slots:
-                await coroutine
-            return
-        lock, users = self._locks.get(chat.id, (asyncio.Lock(), 0))
-        self._locks[chat.id] = (lock, users + 1)
-        try:
-            async with lock, self._slots:
-                await coroutine
-        finally:
-            lock, users = self._locks[chat.id]
-            if users == 1:
-                del self._locks[chat.id]
-            else:
-                self._locks[chat.id] = (lock, users - 1)
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None

@@ -17,7 +17,8 @@ CHANNEL = "terminal"
 
 def render(reply: Reply) -> str:
     lines = [reply.text]
-    lines += [f"  {i}. {choice.label}" for i, choice in enumerate(reply.choices, start=1)]
+    if not reply.listed:
+        lines += [f"  {i}. {choice.label}" for i, choice in enumerate(reply.choices, start=1)]
     lines += [f"  [{item.filename}, {len(item.data) // 1024 + 1} KB]" for item in reply.attachments]
     return "\n".join(lines)
 

@@ -10,7 +10,7 @@ import contextlib
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Coroutine, Mapping
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -19,13 +19,18 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.config import ZaloSettings
-from bot.outbox import Blocked, Outbox, RetryLater, Transient
+from bot.inbox import ChatOrder, Entry, Inbox
+from bot.inbox import current as current_attempt
+from bot.limiter import Limiter
+from bot.outbox import Outbox, RetryLater, Transient
+from bot.replies import send_or_keep
 from bot.services import Services
 from bot.textsplit import split_text
 from bot.zalo_client import MESSAGE_LIMIT, POLL_TIMEOUT, ZaloApiError, ZaloClient
 from bot.zalo_updates import CHANNEL, message_date, render, to_inbound, unwrap
+from domain.models import InboxItem
 from domain.texts import Texts, load_texts
-from handlers.io import Inbound, Outcome
+from handlers.io import Inbound, Outcome, Reply
 
 __all__ = [
     "CHANNEL",
@@ -46,52 +51,34 @@ BACKOFF_MIN = 1.0
 BACKOFF_MAX = 30.0
 # Show "typing…" only when an answer takes longer than this (reports, charts), to spare calls.
 TYPING_AFTER = 0.8
-# A conversation reply hit by 429 is retried this many times before giving up.
-REPLY_ATTEMPTS = 3
+DEFAULT_PER_SECOND = 10.0
 # Zalo's webhook bodies are small JSON objects; anything larger is refused before parsing.
 MAX_WEBHOOK_BODY = 1024 * 1024
-# How long stop() lets accepted updates finish, so an answered webhook is not dropped.
+# How long stop() lets accepted updates finish; the rest wait in the inbox for the next start.
 STOP_GRACE = 10.0
 
 log = logging.getLogger(__name__)
-
-
-class _Pacer:
-    """At most `per_second` calls a second across all chats: Zalo publishes no limits."""
-
-    def __init__(self, per_second: float) -> None:
-        self._interval = 1.0 / per_second if per_second > 0 else 0.0
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        if self._interval <= 0:
-            return
-        async with self._lock:  # held while sleeping, so waiters go out one interval apart
-            loop = asyncio.get_running_loop()
-            delay = self._next - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            self._next = max(loop.time(), self._next) + self._interval
 
 
 class ZaloSender:
     """The outbox's (and the conversation's) way out through Zalo, implementing Sender."""
 
     def __init__(
-        self, client: ZaloClient, per_second: float = 10.0, *, texts: Texts | None = None
+        self, client: ZaloClient, limiter: Limiter | None = None, *, texts: Texts | None = None
     ) -> None:
         self.client = client
+        # The channel's one pace (bot/limiter.py); Zalo publishes no per-chat limits.
+        self.limiter = limiter if limiter is not None else Limiter(DEFAULT_PER_SECOND)
         self.texts = texts
-        self._pacer = _Pacer(per_second)
 
-    async def send_text(self, chat_id: str, text: str) -> None:
+    async def send_text(self, chat_id: str, text: str, *, urgent: bool = False) -> None:
         for part in split_text(text, MESSAGE_LIMIT):
             if not part.strip():
                 continue
-            await self._pacer.wait()
             try:
-                await self.client.send_message(chat_id, part)
+                await self.limiter.send(
+                    chat_id, partial(self.client.send_message, chat_id, part), urgent=urgent
+                )
             except ZaloApiError as exc:
                 # A refused request would be refused again; Transient lets the outbox count
                 # bounded attempts and mark the row failed instead of stopping the whole flush.
@@ -139,7 +126,7 @@ class ZaloChannel:
         self.client = (
             client if client is not None else ZaloClient(settings.token, settings.base_url)
         )
-        self.sender = ZaloSender(self.client, settings.per_second, texts=services.texts)
+        self.sender = ZaloSender(self.client, Limiter(settings.per_second), texts=services.texts)
         # Set by the composition root so queued deliveries go out right after a turn needs it.
         self.outbox = outbox
         self.poll_timeout = poll_timeout
@@ -147,8 +134,9 @@ class ZaloChannel:
         self.backoff_max = backoff_max
         self.processed = 0
         self.me: dict[str, Any] = {}
-        self._limit = asyncio.Semaphore(max_concurrent)
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self.inbox = Inbox(
+            services.store, CHANNEL, self._handle_item, services.clock, ChatOrder(max_concurrent)
+        )
         self._tasks: set[asyncio.Task[None]] = set()
         self._poller: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
@@ -171,6 +159,8 @@ class ZaloChannel:
     async def start(self) -> None:
         # Fails fast on a wrong token, before anything listens or polls.
         self.me = await self.client.get_me()
+        # What a crash left in the inbox goes first, before anything new arrives.
+        await self.inbox.start()
         log.info("zalo bot %s (%s mode)", self.me.get("account_name", "?"), self.settings.mode)
         if self.settings.mode == "webhook":
             await self._start_webhook()
@@ -189,18 +179,19 @@ class ZaloChannel:
             # The webhook stays registered: Zalo keeps the messages for the next start.
             await self._runner.cleanup()
             self._runner = None
+        await self.inbox.stop(STOP_GRACE)
         if self._tasks:
             _, pending = await asyncio.wait(set(self._tasks), timeout=STOP_GRACE)
             for task in pending:
                 task.cancel()
             if pending:
-                log.warning("zalo: %d updates still running at stop were cancelled", len(pending))
                 await asyncio.wait(pending)
         if self._owns_client:
             await self.client.aclose()
 
     async def idle(self) -> None:
         """Wait until every accepted update (and the outbox runs they woke) has finished."""
+        await self.inbox.idle()
         while self._tasks:
             await asyncio.wait(set(self._tasks))
 
@@ -222,7 +213,8 @@ class ZaloChannel:
                 continue
             delay = 0.0
             for update in updates:
-                self.dispatch(update)
+                # On disk before the next poll: Zalo counts an update delivered once returned.
+                await self.receive(update)
 
     # --- webhook ---------------------------------------------------------------------------
 
@@ -259,15 +251,27 @@ class ZaloChannel:
         update = unwrap(body)
         if update is None:
             return web.json_response({"ok": False, "description": "no event_name"}, status=400)
-        # Answer at once; the update is processed in the background after this response.
-        self.dispatch(update)
+        try:
+            # On disk before the 200: Zalo does not send again what was answered.
+            await self.receive(update)
+        except Exception:
+            log.exception("zalo webhook: could not keep the update")
+            return web.json_response({"ok": False, "description": "try again"}, status=503)
+        # Answered now; the update is handled in the background after this response.
         return web.json_response({"message": "Success"})
 
     # --- processing ------------------------------------------------------------------------
 
-    def dispatch(self, update: Mapping[str, Any]) -> None:
-        """Process an update in the background (in order with earlier ones from its chat)."""
-        self._spawn(self._process(dict(update)))
+    async def receive(self, update: Mapping[str, Any]) -> None:
+        """Keep an update in the inbox and start handling it (in order within its chat)."""
+        inbound = to_inbound(update)
+        if inbound is None or inbound.update_key is None:
+            log.debug("zalo update ignored: %s", update.get("event_name"))
+            self.processed += 1
+            return
+        body = json.dumps(dict(update), ensure_ascii=False)
+        if not await self.inbox.put([Entry(inbound.update_key, inbound.chat_id, body)]):
+            self.processed += 1  # a redelivery of something already kept or handled
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task: asyncio.Task[None] = asyncio.create_task(_discard(coro))
@@ -280,51 +284,42 @@ class ZaloChannel:
             # Background work has nobody awaiting it: log here or the error is lost.
             log.error("zalo background task failed", exc_info=task.exception())
 
-    @contextlib.asynccontextmanager
-    async def _chat_lock(self, chat_id: str) -> AsyncIterator[None]:
-        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
-        self._locks[chat_id] = (lock, users + 1)
+    async def _handle_item(self, item: InboxItem) -> None:
         try:
-            async with lock, self._limit:
-                yield
-        finally:
-            lock, users = self._locks[chat_id]
-            if users == 1:
-                del self._locks[chat_id]
-            else:
-                self._locks[chat_id] = (lock, users - 1)
-
-    async def _process(self, update: dict[str, Any]) -> None:
-        try:
-            inbound = to_inbound(update)
-            if inbound is None:
-                log.debug("zalo update ignored: %s", update.get("event_name"))
-                return
-            sent_at = message_date(update)
-            if sent_at is not None:
-                lag = (datetime.now(UTC) - sent_at).total_seconds()
-                log.debug(
-                    "zalo %s from %s, %.1f s after sending", inbound.kind, inbound.chat_id, lag
-                )
-            async with self._chat_lock(inbound.chat_id):
-                outcome = await self._handle(inbound)
-                if outcome is None:
-                    return
-                await self.send_outcome(inbound.chat_id, outcome)
-            if outcome.wake_outbox and self.outbox is not None:
-                self._spawn(self.outbox.flush())
+            await self._process(json.loads(item.body))
         finally:
             self.processed += 1
 
-    async def _handle(self, inbound: Inbound) -> Outcome | None:
+    async def _process(self, update: dict[str, Any]) -> None:
+        inbound = to_inbound(update)
+        if inbound is None:
+            return
+        sent_at = message_date(update)
+        if sent_at is not None:
+            lag = (datetime.now(UTC) - sent_at).total_seconds()
+            log.debug("zalo %s from %s, %.1f s after sending", inbound.kind, inbound.chat_id, lag)
+        outcome = await self._handle(inbound)
+        attempt = current_attempt.get()
+        if attempt is not None:
+            attempt.handled = True  # committed: handled whatever happens to the replies
+        kept = await self.send_outcome(inbound.chat_id, outcome, inbound.update_key)
+        if (outcome.wake_outbox or kept) and self.outbox is not None:
+            self._spawn(self.outbox.flush())
+
+    async def _handle(self, inbound: Inbound) -> Outcome:
         typing = asyncio.create_task(self._typing_later(inbound.chat_id))
         try:
             return await self.services.engine.handle(inbound)
         except Exception:
-            log.exception("error while handling a zalo message")
-            with contextlib.suppress(Blocked, RetryLater, Transient, ZaloApiError):
-                await self.sender.send_text(inbound.chat_id, self.services.texts("error.internal"))
-            return None
+            attempt = current_attempt.get()
+            # Tried again later from the inbox; the resident hears of it once.
+            if attempt is None or attempt.first:
+                log.exception("error while handling a zalo message")
+                with contextlib.suppress(Exception):
+                    await self.sender.send_text(
+                        inbound.chat_id, self.services.texts("error.internal"), urgent=True
+                    )
+            raise
         finally:
             typing.cancel()
 
@@ -335,39 +330,21 @@ class ZaloChannel:
         except Exception as exc:  # a missing "typing…" is not worth an error
             log.debug("zalo chat action failed: %s", exc)
 
-    async def send_outcome(self, chat_id: str, outcome: Outcome) -> None:
-        """Every reply as text with its numbered choices; no buttons, no edits, no toast."""
-        try:
-            for reply in outcome.replies:
-                # Split here rather than in the sender so a retry never repeats earlier parts.
-                for part in split_text(render(reply), MESSAGE_LIMIT):
-                    if part.strip():
-                        await self._with_retry(partial(self.sender.send_text, chat_id, part))
-                for item in reply.attachments:
-                    send = partial(
-                        self.sender.send_file,
-                        chat_id,
-                        item.data,
-                        item.filename,
-                        item.kind,
-                        item.caption,
-                    )
-                    await self._with_retry(send)
-        except Blocked:
-            log.info("zalo chat %s is gone; replies dropped", chat_id)
-        except (RetryLater, Transient) as exc:
-            log.warning("zalo replies to %s not delivered: %s", chat_id, exc)
+    async def send_outcome(self, chat_id: str, outcome: Outcome, key: str | None = None) -> bool:
+        """Every reply as text with its numbered choices; no buttons, no edits, no toast.
+        Returns True when some replies were kept for the outbox (bot/replies.py)."""
 
-    async def _with_retry(self, send: Callable[[], Awaitable[None]]) -> None:
-        """A resident is waiting: honour a short 429 a few times rather than drop the reply."""
-        for attempt in range(REPLY_ATTEMPTS):
-            try:
-                await send()
-                return
-            except RetryLater as wait:
-                if attempt == REPLY_ATTEMPTS - 1:
-                    raise
-                await asyncio.sleep(min(wait.seconds, self.backoff_max))
+        async def send(reply: Reply) -> None:
+            # Split here rather than in the sender so a retry never repeats earlier parts.
+            for part in split_text(render(reply), MESSAGE_LIMIT):
+                if part.strip():
+                    await self.sender.send_text(chat_id, part, urgent=True)
+            for item in reply.attachments:
+                await self.sender.send_file(
+                    chat_id, item.data, item.filename, item.kind, item.caption
+                )
+
+        return await send_or_keep(self.services, CHANNEL, chat_id, key, outcome.replies, send)
 
 
 async def _discard(coro: Coroutine[Any, Any, Any]) -> None:

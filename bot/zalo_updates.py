@@ -67,6 +67,4 @@ def to_inbound(update: Mapping[str, Any]) -> Inbound | None:
 
 def render(reply: Reply) -> str:
     """A reply as Zalo shows it: the text, then the choices as a numbered list to type from."""
-    lines = [reply.text] if reply.text.strip() else []
-    lines += [f"{i}. {choice.label}" for i, choice in enumerate(reply.choices, start=1)]
-    return "\n".join(lines)
+    return reply.as_text()

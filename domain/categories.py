@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from domain.models import Category
 
 DEFAULT_CATEGORIES: tuple[Category, ...] = (
@@ -16,3 +18,21 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
 )
 
 OTHER = "other"
+
+
+def category_order(keys: Iterable[str]) -> list[str]:
+    """Each key once, in the order given, with "Khác" (other) moved last: a list a resident
+    picks from or a report reads in ends with the catch-all, whatever the config's order."""
+    unique = list(dict.fromkeys(keys))
+    return [k for k in unique if k != OTHER] + ([OTHER] if OTHER in unique else [])
+
+
+def category_sort_key(order: Iterable[str]) -> Callable[[str], tuple[bool, int]]:
+    """A sort key for category keys: as in `order` (a dialogue's configured categories), keys
+    it does not name after those, and "Khác" last always."""
+    rank = {key: i for i, key in enumerate(dict.fromkeys(order))}
+
+    def key(category: str) -> tuple[bool, int]:
+        return category == OTHER, rank.get(category, len(rank))
+
+    return key

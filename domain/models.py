@@ -7,6 +7,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from domain.address import DEFAULT_ADDRESS
+
 
 class Consent(StrEnum):
     GRANTED = "granted"
@@ -40,6 +42,7 @@ class DialogueSpec:
     location: str
     timezone: str
     categories: tuple[str, ...]
+    address: str = DEFAULT_ADDRESS  # how its texts address residents (domain/address.py)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Dialogue:
     closed: bool
     overrides: tuple[str, ...] = ()
     complex: bool = False
+    address: str = DEFAULT_ADDRESS
 
     @property
     def tz(self) -> ZoneInfo:
@@ -232,6 +236,7 @@ class AuditEntry:
 class DeliveryStatus(StrEnum):
     HELD = "held"  # waits for the conclusion to be published
     PENDING = "pending"
+    SENDING = "sending"  # claimed by one process, which is sending it now
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"
@@ -249,6 +254,17 @@ class Delivery:
     attempts: int
     file_ref: str | None = None
     file_name: str | None = None
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """An update as the channel delivered it, kept until it is handled."""
+
+    channel: str
+    update_key: str
+    chat: str | None
+    body: str
+    attempts: int = 0
 
 
 @dataclass(frozen=True)

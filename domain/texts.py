@@ -3,6 +3,9 @@
 
 Keys are dotted paths ("send.receipt"); values are `str.format` templates with named fields.
 A missing key or field raises at once, so a typo fails a test rather than a resident.
+
+Two fields are always there: `{you}` and `{You}`, the form of address (domain/address.py) of
+the dialogue the text is about. `Texts.addressed` gives the same catalog with another one.
 """
 
 from __future__ import annotations
@@ -13,14 +16,32 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from domain.address import DEFAULT_ADDRESS, capitalized
+
 
 class Texts:
-    def __init__(self, table: Mapping[str, str], lang: str) -> None:
+    def __init__(self, table: Mapping[str, str], lang: str, address: str = DEFAULT_ADDRESS) -> None:
         self._table = dict(table)
         self.lang = lang
+        self.address = address
+        self._fields = {"you": address, "You": capitalized(address)}
 
     def __call__(self, key: str, /, **params: object) -> str:
-        return self._table[key].format(**params)
+        return self._table[key].format(**{**self._fields, **params})
+
+    def addressed(self, address: str) -> Texts:
+        """The same catalog, speaking to people as `address` ("ông/bà", "anh/chị", "bạn")."""
+        if address == self.address:
+            return self
+        other = Texts.__new__(Texts)
+        # The table is never changed after loading: the copies share it.
+        other._table, other.lang, other.address = self._table, self.lang, address
+        other._fields = {"you": address, "You": capitalized(address)}
+        return other
+
+    def template(self, key: str) -> str:
+        """The message as written in the catalog, its fields unfilled."""
+        return self._table[key]
 
     def __contains__(self, key: str) -> bool:
         return key in self._table

@@ -63,6 +63,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("diadiem", Flow.ADMIN, Role.ADMIN, False, True),
     Command("donghoinghi", Flow.ADMIN, Role.ADMIN, False, True),
     Command("phuctap", Flow.ADMIN, Role.ADMIN, False, True),
+    Command("xungho", Flow.ADMIN, Role.ADMIN, False, True),
     Command("themcanbo", Flow.OFFICE, Role.ADMIN, False, True),
     Command("themquantri", Flow.OFFICE, Role.ADMIN, False, True),
     Command("xoacanbo", Flow.OFFICE, Role.ADMIN, False, True),

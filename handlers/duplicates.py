@@ -135,9 +135,7 @@ class DuplicateFinder:
             return False
         for member in engine.members(engine.cluster_of(str(question.id))):
             if member != str(question.id):
-                await tx.keep_apart(
-                    question.dialogue_id, question.id, int(member), "split", by, at
-                )
+                await tx.keep_apart(question.dialogue_id, question.id, int(member), "split", by, at)
         engine.split([str(question.id)])
         await tx.mark_reviewed(question.id, by, at)
         await self._done(tx, question.dialogue_id)
@@ -153,8 +151,9 @@ class DuplicateFinder:
         engine.keep_apart(str(first), str(second))
         await self._done(tx, dialogue_id)
 
-    async def review(self, tx: Transaction, cluster_id: int, dialogue_id: int, by: str,
-                     at: datetime) -> None:
+    async def review(
+        self, tx: Transaction, cluster_id: int, dialogue_id: int, by: str, at: datetime
+    ) -> None:
         """An official has looked at a cluster's members (before sending its answer)."""
         engine = await self.engine(tx, dialogue_id)
         await tx.mark_reviewed(cluster_id, by, at)

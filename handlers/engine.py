@@ -76,19 +76,25 @@ class Turn:
     def say(self, text: str) -> None:
         self.replies.append(Reply(text))
 
-    def ask(self, step: Step, text: str, choices: Sequence[Choice] = ()) -> None:
-        """Move to `step` and ask; a new nonce makes buttons of earlier prompts stale."""
-        self._prompt(step, text, choices)
+    def ask(
+        self, step: Step, text: str, choices: Sequence[Choice] = (), *, listed: bool = False
+    ) -> None:
+        """Move to `step` and ask; a new nonce makes buttons of earlier prompts stale.
+
+        `listed`: the text numbers the choices itself (see `Reply.listed`)."""
+        self._prompt(step, text, choices, listed)
 
     def reask(self, text: str) -> None:
         """Ask the current step again with `text`, offering the same choices as before."""
         self._prompt(self.state.step, text, [Choice(k, label) for k, label in self.state.choices])
 
-    def _prompt(self, step: str, text: str, choices: Sequence[Choice]) -> None:
+    def _prompt(
+        self, step: str, text: str, choices: Sequence[Choice], listed: bool = False
+    ) -> None:
         self.state.step = step
         self.state.nonce += 1
         self.state.choices = [(c.key, c.label) for c in choices]
-        self.replies.append(Reply(text, tuple(choices), self.state.nonce))
+        self.replies.append(Reply(text, tuple(choices), self.state.nonce, listed=listed))
 
     def reset(self) -> None:
         """Back to the menu: no task under way, nothing drafted, no buttons."""
@@ -96,6 +102,12 @@ class Turn:
         self.state.choices = []
         self.state.data = {}
         self._draft = None
+
+    def secure_last(self) -> None:
+        """The reply just made must reach the person even if the process dies after the commit
+        (a receipt code): it is written as a delivery row with the turn."""
+        if self.replies:
+            self.replies[-1] = replace(self.replies[-1], secure=True)
 
     def finish(self, text: str) -> None:
         """The end of a staff task: back to the menu, saying `text`."""
@@ -214,6 +226,9 @@ class Flows:
     def needs_consent(self, command: str) -> bool:
         raise NotImplementedError
 
+    async def prepare(self, turn: Turn) -> None:
+        """Before the turn is answered: set what every answer shares (the form of address)."""
+
     def bypass_consent(self, turn: Turn) -> bool:
         return False
 
@@ -242,8 +257,12 @@ class Engine:
         clock: Clock,
         flows: Flows,
         finder: DuplicateFinder | None = None,
+        owner: str = "engine",
     ) -> None:
         self.finder = finder or DuplicateFinder(plan.dedupe_threshold)
+        # The name secure replies are claimed under (the process's outbox owner): the adapter
+        # sends them itself, and only if this process dies does an outbox send them.
+        self.owner = owner
         self.store = store
         self.plan = plan
         self.texts = texts
@@ -271,17 +290,34 @@ class Engine:
                 resident = None  # a group is never a resident, whatever was stored before
             role = self.role_from(inbound.person, granted)
             turn = Turn(tx, inbound, self.plan, self.texts, now, state, resident, role, self.finder)
+            await self.flows.prepare(turn)
             await self._dispatch(turn)
             turn.keep_draft()
             # Before consent nothing about a resident's chat is stored but the refusal itself;
             # staff need their place in office flows kept whether or not they consented.
             if turn.persist and (turn.consented or turn.role is not None):
                 await tx.save_conversation(turn.state, now)
+            await self._secure(tx, inbound, turn.replies, now)
         if turn.erased:
             await self.store.checkpoint()
         for job in turn.deferred:
             await job()
         return Outcome(turn.replies, turn.toast, turn.wake_outbox)
+
+    async def _secure(
+        self, tx: Transaction, inbound: Inbound, replies: list[Reply], now: datetime
+    ) -> None:
+        """Write secure replies as deliveries claimed by this process, with the turn. Only for
+        channels that redeliver (an update key), which are the ones with an outbox."""
+        if inbound.update_key is None:
+            return
+        for i, reply in enumerate(replies):
+            if reply.secure:
+                ref = f"{inbound.update_key}/{i}"
+                delivery_id = await tx.add_claimed_delivery(
+                    inbound.channel, inbound.chat_id, "reply", ref, reply.as_text(), self.owner, now
+                )
+                replies[i] = replace(reply, delivery_id=delivery_id)
 
     def role_from(self, person: str, granted: str | None) -> Role | None:
         """The role from the config, or granted in the chat (read from the store this turn)."""

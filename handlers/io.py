@@ -59,9 +59,24 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     nonce: int = 0
     attachments: tuple[Attachment, ...] = ()
+    # The text already numbers the choices, in order (long titles no button could show whole):
+    # a channel without buttons types no second list under it.
+    listed: bool = False
+    # Must reach the person even if the process dies right after the commit (a receipt): the
+    # engine writes it as a delivery row in the turn's own transaction, `delivery_id`.
+    secure: bool = False
+    delivery_id: int | None = None
 
     def payload(self, choice: Choice) -> str:
         return encode_payload(self.nonce, choice.key)
+
+    def as_text(self) -> str:
+        """The reply where no buttons can be shown: the text, then the choices as a numbered
+        list to type from (typed numbers and labels are matched on every channel)."""
+        lines = [self.text] if self.text.strip() else []
+        if not self.listed:
+            lines += [f"{i}. {choice.label}" for i, choice in enumerate(self.choices, start=1)]
+        return "\n".join(lines)
 
 
 @dataclass

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from domain.categories import category_sort_key
 from domain.models import ClusterRecord, Dialogue, Question
 from domain.plan import Plan
 from domain.privacy import hide_personal, public_text
@@ -55,6 +56,9 @@ def summarize(
         status_label=texts(f"status.{first.status.value}"),
         forwarded_to=record.forwarded_to if record else None,
         complaint=any(q.flag == "complaint" for q in members),
+        answered_at=record.answered_at.astimezone(dialogue.tz)
+        if record and record.answered_at
+        else None,
     )
 
 
@@ -79,6 +83,7 @@ async def cluster_summaries(
     public: bool = False,
 ) -> tuple[list[ClusterSummary], list[Question]]:
     """Clusters that have questions newer than `after_id` (all with 0), largest first per category;
+    categories as the dialogue lists them, "Khác" last;
     `public`: with what the askers wrote about themselves hidden (domain/privacy.py).
 
     Returns the summaries and every question of the dialogue.
@@ -108,8 +113,10 @@ async def cluster_summaries(
                 public,
             )
         )
-    order = {c.key: i for i, c in enumerate(plan.categories)}
-    out.sort(key=lambda c: (order.get(c.category, 99), -c.people, c.cluster_id))
+    # The order the dialogue was configured with stays the same from one digest to the next
+    # (counts would reshuffle it daily); the catch-all "Khác" closes every list.
+    category = category_sort_key([*dialogue.categories, *(c.key for c in plan.categories)])
+    out.sort(key=lambda c: (category(c.category), -c.people, c.cluster_id))
     return out, questions
 
 

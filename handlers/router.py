@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from domain.plan import Role
 from handlers import commands
+from handlers.address import address_turn
 from handlers.admin import AdminFlows
+from handlers.admin.draft import AdminDraft
 from handlers.engine import Flows, Turn
-from handlers.office import OfficeFlows
+from handlers.office import OfficeDraft, OfficeFlows
 from handlers.resident import ResidentFlows
 from handlers.resident.draft import Draft
 from handlers.staff_flow import StaffFlow
@@ -42,6 +44,17 @@ class Router(Flows):
 
     def needs_consent(self, command: str) -> bool:
         return commands.needs_consent(command)
+
+    async def prepare(self, turn: Turn) -> None:
+        # The dialogue the chat's task is about sets how its texts address people: the one a
+        # resident writes to, the one whose question is answered, the one being concluded.
+        flow, data = flow_of(turn.state.step), turn.state.data
+        if flow is Flow.RESIDENT:
+            await address_turn(turn, code=Draft.load(data).dialogue)
+        elif flow is Flow.OFFICE:
+            await address_turn(turn, question=OfficeDraft.load(data).question)
+        else:
+            await address_turn(turn, code=AdminDraft.load(data).code)
 
     def bypass_consent(self, turn: Turn) -> bool:
         # Staff answer office prompts whether or not they agreed to the residents' data notice;

@@ -8,12 +8,13 @@ second process (the CLI) writing the same file.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,24 +31,18 @@ from domain.models import (
     QuestionStatus,
     Resident,
 )
+from storage.migrate import NewerDatabase, StoreUnavailable, migrate
 from storage.sqlite_admin import AdminQueries
 from storage.sqlite_clusters import ClusterQueries
-from storage.sqlite_migrations import split_sql
 from storage.sqlite_office import OfficeQueries
 from storage.sqlite_privacy import PrivacyQueries
+from storage.sqlite_queue import QueueQueries
 from storage.sqlite_web import WebQueries
+
+__all__ = ["NewerDatabase", "SqliteStore", "SqliteTransaction", "StoreUnavailable"]
 
 BUSY_TIMEOUT_MS = 5000
 log = logging.getLogger(__name__)
-
-
-def _migrations() -> list[tuple[int, str]]:
-    found = []
-    for entry in resources.files("storage").joinpath("migrations").iterdir():
-        name = entry.name
-        if name.endswith(".sql"):
-            found.append((int(name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
-    return sorted(found)
 
 
 def _ts(moment: datetime) -> str:
@@ -73,6 +68,7 @@ def _spec_values(spec: DialogueSpec) -> dict[str, object]:
         "location": spec.location,
         "timezone": spec.timezone,
         "categories": json.dumps(list(spec.categories)),
+        "address": spec.address,
     }
 
 
@@ -82,7 +78,7 @@ def _opt_dt(value: str | None) -> datetime | None:
 
 _DIALOGUE_COLUMNS = (
     "id, code, title, host, audience, deadline, meeting_at, meeting_note, location, timezone, "
-    "categories, closed, overrides, complex"
+    "categories, closed, overrides, complex, address"
 )
 _QUESTION_COLUMNS = (
     "q.id, q.dialogue_id, d.code, q.receipt_code, q.resident_id, q.category, q.text, q.village, "
@@ -107,6 +103,7 @@ def _dialogue(row: aiosqlite.Row) -> Dialogue:
         closed=bool(row[11]),
         overrides=tuple(json.loads(row[12])),
         complex=bool(row[13]),
+        address=row[14],
     )
 
 
@@ -151,7 +148,9 @@ QUESTION_COLUMNS = _QUESTION_COLUMNS
 question_of = _question
 
 
-class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQueries, WebQueries):
+class SqliteTransaction(
+    OfficeQueries, AdminQueries, ClusterQueries, PrivacyQueries, QueueQueries, WebQueries
+):
     """Queries over one connection; the caller owns BEGIN/COMMIT."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
@@ -180,8 +179,8 @@ class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQuer
         if existing is None:
             await self._conn.execute(
                 "INSERT INTO dialogues (code, title, host, audience, deadline, meeting_at, "
-                "meeting_note, location, timezone, categories, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "meeting_note, location, timezone, categories, address, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (spec.code, *values.values(), _ts(at), _ts(at)),
             )
         else:
@@ -215,6 +214,7 @@ class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQuer
             "location": str,
             "closed": int,
             "complex": int,
+            "address": str,
         }
         values: dict[str, object] = {}
         for key, value in changes.items():
@@ -339,6 +339,10 @@ class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQuer
             "INSERT OR IGNORE INTO processed_updates (channel, update_key, processed_at) "
             "VALUES (?, ?, ?)",
             (channel, update_key, _ts(at)),
+        )
+        # Handled now: the inbox row (if the update came through one) leaves with this commit.
+        await self._conn.execute(
+            "DELETE FROM inbox WHERE channel = ? AND update_key = ?", (channel, update_key)
         )
         return cur.rowcount == 1
 
@@ -520,33 +524,27 @@ class SqliteStore:
         return conn
 
     async def open(self) -> None:
+        """Open and migrate; any failure closes what was opened (an aiosqlite connection left
+        open is a thread that keeps the process alive) and raises StoreUnavailable."""
         if self._writer is not None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await self._connect()
-        await self._writer.execute("PRAGMA journal_mode = WAL")
-        # NORMAL is durable across process crashes in WAL mode; only power loss can drop the
-        # last transactions, which fsync on every commit would not make worth its latency.
-        await self._writer.execute("PRAGMA synchronous = NORMAL")
-        await self._migrate(self._writer)
-        self._reader = await self._connect()
-        await self._reader.execute("PRAGMA query_only = ON")
-
-    async def _migrate(self, conn: aiosqlite.Connection) -> None:
-        await conn.execute("BEGIN IMMEDIATE")
         try:
-            async with conn.execute("PRAGMA user_version") as cur:
-                row = await cur.fetchone()
-            version = int(row[0]) if row else 0
-            for number, sql in _migrations():
-                if number > version:
-                    # executescript would COMMIT our transaction; run statement by statement.
-                    for statement in split_sql(sql):
-                        await conn.execute(statement)
-                    await conn.execute(f"PRAGMA user_version = {number}")
-            await conn.execute("COMMIT")
-        except BaseException:
-            await conn.execute("ROLLBACK")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = await self._connect()
+            await self._writer.execute("PRAGMA journal_mode = WAL")
+            # NORMAL is durable across process crashes in WAL mode; only power loss can drop
+            # the last transactions, which fsync on every commit would not make worth its
+            # latency.
+            await self._writer.execute("PRAGMA synchronous = NORMAL")
+            await migrate(self._writer, self.path)
+            self._reader = await self._connect()
+            await self._reader.execute("PRAGMA query_only = ON")
+        except BaseException as exc:
+            await self.close()
+            if isinstance(exc, StoreUnavailable):
+                raise
+            if isinstance(exc, sqlite3.Error | OSError):
+                raise StoreUnavailable(self.path, str(exc)) from exc
             raise
 
     async def checkpoint(self) -> None:
@@ -564,7 +562,9 @@ class SqliteStore:
     async def close(self) -> None:
         for conn in (self._reader, self._writer):
             if conn is not None:
-                await conn.close()
+                # Closing a broken connection still stops its thread.
+                with contextlib.suppress(sqlite3.Error):
+                    await conn.close()
         self._reader = self._writer = None
 
     @asynccontextmanager

@@ -1,4 +1,4 @@
-"""SQLite queries for the office's side: staff, audit, recipients, deliveries, small facts."""
+"""SQLite queries for the office's side: staff, audit, recipients, small facts."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import aiosqlite
 
 from domain.models import (
     AuditEntry,
-    Delivery,
-    DeliveryStatus,
     Recipient,
 )
 
@@ -94,75 +92,3 @@ class OfficeQueries:
             (dialogue_id,),
         )
         return {int(r[0]): int(r[1]) for r in rows}
-
-    # Deliveries ------------------------------------------------------------------------------
-    async def add_delivery(
-        self,
-        channel: str,
-        chat_id: str,
-        kind: str,
-        ref: str,
-        text: str,
-        status: DeliveryStatus,
-        at: datetime,
-        file_ref: str | None = None,
-        file_name: str | None = None,
-    ) -> bool:
-        return (
-            await self._count(
-                "INSERT OR IGNORE INTO deliveries (channel, chat_id, kind, ref, text, status, "
-                "created_at, file_ref, file_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    channel,
-                    chat_id,
-                    kind,
-                    ref,
-                    text,
-                    status.value,
-                    at.isoformat(),
-                    file_ref,
-                    file_name,
-                ),
-            )
-            == 1
-        )
-
-    async def due_deliveries(self, limit: int) -> list[Delivery]:
-        rows = await self._rows(
-            "SELECT id, channel, chat_id, kind, ref, text, status, attempts, file_ref, file_name "
-            "FROM deliveries "
-            "WHERE status = 'pending' ORDER BY id LIMIT ?",
-            (limit,),
-        )
-        return [
-            Delivery(
-                int(r[0]),
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                r[5],
-                DeliveryStatus(r[6]),
-                int(r[7]),
-                r[8],
-                r[9],
-            )
-            for r in rows
-        ]
-
-    async def mark_delivery(
-        self, delivery_id: int, status: DeliveryStatus, at: datetime, error: str | None = None
-    ) -> None:
-        await self._conn.execute(
-            "UPDATE deliveries SET status = ?, attempts = attempts + 1, sent_at = ?, error = ? "
-            "WHERE id = ?",
-            (status.value, at.isoformat(), error, delivery_id),
-        )
-
-    async def retry_later(self, delivery_id: int, error: str) -> int:
-        await self._conn.execute(
-            "UPDATE deliveries SET attempts = attempts + 1, error = ? WHERE id = ?",
-            (error, delivery_id),
-        )
-        rows = await self._rows("SELECT attempts FROM deliveries WHERE id = ?", (delivery_id,))
-        return int(rows[0][0])

@@ -12,6 +12,7 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.config import Settings, parse_settings
+from bot.limiter import Limiter
 from tests.fakes.telegram_api import TOKEN, FakeBotApi, FakeRequest, Sent
 
 RESIDENT = 1001
@@ -69,12 +70,16 @@ class MutableClock:
 
 
 class Harness:
-    def __init__(self, db_path: Path, config: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, db_path: Path, config: dict[str, Any] | None = None, *, real_pace: bool = False
+    ) -> None:
         self.db_path = db_path
         self.config = config if config is not None else base_config(db_path)
         self.clock = MutableClock()
         self.api = FakeBotApi()
         self.app: Any = None
+        # Telegram's real limits (bot/limiter.py), or none to speak of for tests not about them.
+        self.real_pace = real_pace
 
     @property
     def settings(self) -> Settings:
@@ -86,6 +91,9 @@ class Harness:
             clock=self.clock,
             request=FakeRequest(self.api),
             get_updates_request=FakeRequest(self.api),
+            # Most tests are not about pacing: Telegram's second per chat would only make them
+            # slow (tests/test_pacing.py is about it).
+            limiter=None if self.real_pace else Limiter(10_000.0),
         )
         await self.app.initialize()
         # post_init is run by run_polling in production; here the test drives the lifecycle.

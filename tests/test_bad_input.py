@@ -29,7 +29,7 @@ async def test_media_is_refused_politely_and_the_step_kept(bot: Harness, kind: s
     sent = await bot.media(RESIDENT, kind)
     assert len(sent) == 1
     assert "chỉ nhận tin nhắn chữ" in sent[0].text
-    assert "từ 15 đến 1500 ký tự" in sent[0].text  # the current question is asked again
+    assert "không quá 300 chữ" in sent[0].text  # the current question is asked again
     assert step(bot) == "write_text"
     await bot.send(RESIDENT, TEXT)
     assert step(bot) == "pick_village"
@@ -56,10 +56,12 @@ async def test_empty_or_blank_text(bot: Harness, blank: str) -> None:
     assert step(bot) == "write_text"
 
 
-async def test_too_short_text_states_the_bounds(bot: Harness) -> None:
+async def test_too_short_text_says_what_is_missing(bot: Harness) -> None:
     await to_write_text(bot)
     sent = await bot.send(RESIDENT, "sửa đường")
-    assert "9 ký tự" in sent[0].text and "ít nhất 15" in sent[0].text
+    # Said in words: what to add, not how many characters are missing.
+    assert "quá ngắn" in sent[0].text and "việc gì, ở đâu" in sent[0].text
+    assert "ký tự" not in sent[0].text
     assert step(bot) == "write_text"
 
 
@@ -69,7 +71,9 @@ async def test_too_long_text_is_given_back_to_shorten(bot: Harness) -> None:
     assert len(long_text) > 1500
     sent = await bot.send(RESIDENT, long_text)
     joined = "\n".join(s.text for s in sent)
-    assert f"{len(long_text)} ký tự" in joined and "1500" in joined
+    # The limit and the cut in words (1,709 characters over a 1,500 limit: about 50 words).
+    assert "(300 chữ)" in joined and "bớt khoảng 50 chữ" in joined and "chưa được lưu" in joined
+    assert "ký tự" not in joined
     assert long_text in joined.replace("\n", " ") or long_text in joined
     assert step(bot) == "write_text"
     assert bot.rows("SELECT COUNT(*) FROM questions") == [(0,)]

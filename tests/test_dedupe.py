@@ -308,3 +308,22 @@ def test_the_same_questions_in_the_same_order_cluster_the_same() -> None:
     for i, text in enumerate(texts):
         two.add(str(i), text)
     assert one.clusters() == two.clusters()
+
+
+def test_a_restarted_engine_places_later_questions_as_the_running_one() -> None:
+    # A restart restores the first questions with their stored clusters (no matching) and must
+    # then place the rest exactly as an engine that never stopped: same IDF snapshots, same
+    # clusters, same suggestions.
+    texts = [*BACKGROUND, OFFICIAL, RESIDENT, ROAD, BOTH, LIGHT, "sua duong truc thon 3 bi lun"]
+    texts += [f"{t} nhé" for t in texts[:8]]
+    half = len(texts) // 2
+    running = Clusters()
+    for i, text in enumerate(texts[:half]):
+        running.add(str(i), text)
+    stored = {str(i): running.cluster_of(str(i)) for i in range(half)}
+    restarted = Clusters()
+    for i, text in enumerate(texts[:half]):
+        restarted.restore(str(i), text, None, stored[str(i)])
+    for i, text in enumerate(texts[half:], start=half):
+        assert restarted.add(str(i), text) == running.add(str(i), text)
+    assert restarted.clusters() == running.clusters()

@@ -212,7 +212,11 @@ def excel_1258(text: str) -> bytes:
 
 
 def csv_text(rows: list[list[str]], sep: str = ",") -> str:
-    return "\r\n".join(sep.join(row) for row in [HEADERS, *rows])
+    # Quoted where a value holds the separator, as Excel writes it ("Thôn, tổ dân phố").
+    def cell(value: str) -> str:
+        return f'"{value}"' if sep in value else value
+
+    return "\r\n".join(sep.join(cell(v) for v in row) for row in [HEADERS, *rows])
 
 
 async def test_windows_1258_csv_is_read_and_named(services: Services, tmp_path: Path) -> None:

@@ -112,3 +112,17 @@ def test_flows_do_not_import_each_other(flow: str) -> None:
         if any(name == other or name.startswith(other + ".") for other in others)
     ]
     assert broken == []
+
+
+MAX_LINES = 600
+
+
+@pytest.mark.parametrize("package", ["bot", "handlers", "storage", "domain", "benchmarks"])
+def test_no_module_is_longer_than_one_reading(package: str) -> None:
+    # A module past this has usually grown a second concept; split it where the concepts part.
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in modules(package)
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert not long, long

@@ -151,8 +151,10 @@ def seed_pair(bot: Harness) -> None:
     """Two questions in two clusters with an open suggestion between them."""
     with bot.db() as db:
         db.execute("UPDATE questions SET cluster_id = NULL")
-        db.execute("INSERT OR IGNORE INTO clusters (id, dialogue_id, updated_at) "
-                   "SELECT id, dialogue_id, created_at FROM questions")
+        db.execute(
+            "INSERT OR IGNORE INTO clusters (id, dialogue_id, updated_at) "
+            "SELECT id, dialogue_id, created_at FROM questions"
+        )
         db.execute("DELETE FROM suggestions")
         db.execute(
             "INSERT INTO suggestions (dialogue_id, question_id, other_id, confidence, created_at) "
@@ -237,13 +239,16 @@ async def test_the_answer_preview_names_members_and_can_leave_one_out(office: Ha
     await office.press(OFFICIAL, "Bỏ ra số 3")
     assert "Đã tách BL26-0003" in office.last_text(OFFICIAL)
     assert office.rows("SELECT COALESCE(cluster_id, id) FROM questions ORDER BY id") == [
-        (1,), (1,), (3,)
+        (1,),
+        (1,),
+        (3,),
     ]
     assert "tới 2 người" in office.last_text(OFFICIAL)
     await office.press(OFFICIAL, "Viết câu trả lời")
     await office.send(OFFICIAL, "Xã sẽ cấp giấy chứng nhận cho các hộ trong quý I năm 2027.")
     await office.press(OFFICIAL, "Ghi nhận và báo người dân")
-    assert office.rows("SELECT id, answer IS NOT NULL, reviewed_by IS NOT NULL FROM clusters "
-                       "ORDER BY id") == [(1, 1, 1), (3, 0, 1)]  # both decided by an official
+    assert office.rows(
+        "SELECT id, answer IS NOT NULL, reviewed_by IS NOT NULL FROM clusters ORDER BY id"
+    ) == [(1, 1, 1), (3, 0, 1)]  # both decided by an official
     # The left-out question is never put back by the engine.
     assert office.rows("SELECT reason FROM kept_apart") == [("split",), ("split",)]

@@ -31,7 +31,7 @@ VILLAGES = ["Bản Nà Khum", "Bản Vàng Bó", "Khu dân cư Bình Lư"]
 HEADERS = [
     "Số phiếu",
     "Ngày nhận (dd/mm/yyyy)",
-    "Thôn/tổ dân phố",
+    "Thôn, tổ dân phố",
     "Họ tên (không bắt buộc)",
     "Nhóm vấn đề",
     "Nội dung ý kiến",
@@ -152,7 +152,9 @@ def test_template_has_headers_lists_and_guide(settings: Settings, tmp_path: Path
     labels = [r[1] for r in lists.iter_rows(min_row=2, values_only=True)]
     assert labels == [c.label for c in settings.categories]
     guide = "\n".join(str(r[0]) for r in wb["Hướng dẫn"].iter_rows(values_only=True))
-    assert "từ 15 đến 1500 ký tự" in guide and "Bản Vàng Bó" in guide and "Đất đai" in guide
+    assert (
+        "không quá 300 chữ (1.500 ký tự)" in guide and "Bản Vàng Bó" in guide and "Đất đai" in guide
+    )
 
 
 async def test_filled_template_imports_into_the_pipeline(
@@ -260,15 +262,15 @@ async def test_bad_rows_are_reported_and_good_rows_imported(
     reasons = {b.row: b.reason for b in result.bad}
     assert reasons == {
         3: "chưa ghi ngày nhận",
-        4: "ngày nhận «31/02/2026» không đúng dạng dd/mm/yyyy",
+        4: "ngày nhận “31/02/2026” không đúng dạng dd/mm/yyyy",
         5: "ngày nhận 24/11/2026 là ngày trong tương lai",
-        6: "thôn/tổ dân phố «Thôn Mới» không có trong danh sách của xã",
+        6: "thôn, tổ dân phố “Thôn Mới” không có trong danh sách của xã",
         7: "không có nội dung",
-        8: "nhóm vấn đề «Thuế phí» không có trong danh sách",
+        8: "nhóm vấn đề “Thuế phí” không có trong danh sách",
         9: "nội dung quá ngắn (9 ký tự, cần ít nhất 15)",
-        10: "nội dung quá dài (1501 ký tự, tối đa 1500)",
-        11: "chưa ghi thôn/tổ dân phố",
-        12: "nhóm vấn đề «Môi trường» không thuộc hội nghị BL26",
+        10: "nội dung quá dài (1.501 ký tự, tối đa 1.500)",
+        11: "chưa ghi thôn, tổ dân phố",
+        12: "nhóm vấn đề “Môi trường” không thuộc hội nghị BL26",
         14: "trùng hoàn toàn với dòng 2 (cùng số phiếu)",
     }
     summary = format_summary(result, path.name, texts)
@@ -333,7 +335,7 @@ async def test_unusable_input(services: Services, settings: Settings, tmp_path: 
     assert "UTF-8" in problem(tmp_path / "unknown.csv")
     assert "Nội dung ý kiến" in problem(_xlsx(tmp_path / "khac.xlsx", [], ["A", "B"]))
     no_date = _xlsx(tmp_path / "thieu.xlsx", [], ["Thôn", "Nội dung ý kiến"])
-    assert "thiếu cột «Ngày nhận (dd/mm/yyyy)»" in problem(no_date)
+    assert "thiếu cột “Ngày nhận (dd/mm/yyyy)”" in problem(no_date)
     assert "không có dòng ý kiến nào" in problem(_xlsx(tmp_path / "rong.xlsx", []))
     good = _xlsx(tmp_path / "phieu.xlsx", [[1, "20/11/2026", "Bản Nà Khum", None, None, LAND]])
     with pytest.raises(UnusableInput, match="XX"):

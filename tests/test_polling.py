@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.runner import telegram_inbox
+from bot.telegram_poll import TelegramPoller
 from tests.harness import RESIDENT, Harness
 
 
@@ -27,7 +29,11 @@ async def test_an_unreadable_update_is_skipped_and_polling_goes_on(
     api.push_text(RESIDENT, "/start")
     caplog.set_level(logging.WARNING)
     await bot.app.start()
-    await bot.app.updater.start_polling(timeout=1)
+    # As `run` polls (bot/runner.py): fetched into the inbox, handled from it.
+    inbox = telegram_inbox(bot.app, bot.app.bot_data["services"])
+    poller = TelegramPoller(bot.app.bot, inbox, timeout=1)
+    await inbox.start()
+    await poller.start()
     try:
         await api.wait_for_reply(RESIDENT, 1, within=5)
         assert "Tôi đồng ý" in [label for label, _ in api.last(RESIDENT).buttons]
@@ -37,7 +43,8 @@ async def test_an_unreadable_update_is_skipped_and_polling_goes_on(
         assert len(polls) <= 4
         assert int(polls[-1].get("offset") or 0) > no_message_id["update_id"]
     finally:
-        await bot.app.updater.stop()
+        await poller.stop()
+        await inbox.stop()
         await bot.app.stop()
         await bot.stop()
     skipped = [r for r in caplog.records if "cannot be read" in r.getMessage()]

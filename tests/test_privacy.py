@@ -89,7 +89,7 @@ async def ask_and_back(bot: Harness) -> str:
     await bot.press(OTHER_RESIDENT, "Gửi ý kiến")
     await bot.press(OTHER_RESIDENT, "Đất đai")
     offer = (await bot.send(OTHER_RESIDENT, SIMILAR))[-1].text
-    await bot.press(OTHER_RESIDENT, "Tôi cũng muốn hỏi điều này (1)")
+    await bot.press(OTHER_RESIDENT, "Đồng tình với ý kiến 1")
     return offer
 
 

@@ -36,8 +36,7 @@ async def test_paper_question_entered_in_the_chat(bot: Harness, who: int) -> Non
     await bot.press(who, "Gửi")
     assert "ghi mã này lên phiếu" in bot.last_text(who)
     assert bot.rows(
-        "SELECT receipt_code, source, entered_by, resident_id, author_name, village "
-        "FROM questions"
+        "SELECT receipt_code, source, entered_by, resident_id, author_name, village FROM questions"
     ) == [("BL26-0001", "paper", f"telegram:{who}", None, "Hà Văn Sơn", "Bản Vàng Bó")]
     # The collector never agreed to the residents' notice: nothing about them is kept
     # but their place in the flow (staff).

@@ -360,10 +360,12 @@ def test_xlsx_one_row_per_question(texts: Texts) -> None:
     data = sample_report()
     wb = load_workbook(io.BytesIO(render_xlsx(data, texts)))
     ws = wb.worksheets[0]
-    header = [c.value for c in ws[1]]
+    # The title and a note above the header: the dialogue is there, not in a column.
+    assert ws["A1"].value == f"Danh sách ý kiến, kiến nghị gửi {TITLE}"
+    assert ws["A2"].value.startswith(f"Mã hội nghị: {CODE}. Số liệu đến 08:30 ngày 16/04/2026.")
+    header = [c.value for c in ws[3]]
     assert header == [
         "Mã tiếp nhận",
-        "Hội nghị",
         "Nhóm vấn đề",
         "Nhóm trùng",
         "Nội dung ý kiến, kiến nghị",
@@ -375,35 +377,35 @@ def test_xlsx_one_row_per_question(texts: Texts) -> None:
         "Số người đồng tình",
         "Họ tên",
     ]
-    assert all(c.font.b for c in ws[1])
-    assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == f"A1:L{len(data.questions) + 1}"
-    assert ws.max_row == len(data.questions) + 1
+    assert all(c.font.b for c in ws[3])
+    assert ws.freeze_panes == "A4"
+    assert ws.auto_filter.ref == f"A3:K{len(data.questions) + 3}"
+    assert ws.max_row == len(data.questions) + 3
 
-    rows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+    rows = {r[0]: r for r in ws.iter_rows(min_row=4, values_only=True)}
     assert set(rows) == {q.receipt_code for q in data.questions}
     first = rows["BL26-0004"]
-    assert first[:4] == ("BL26-0004", CODE, "Đất đai", "BL26-0001")
-    assert first[4] == LAND_TEXT
-    assert first[5] == "Bản Mè"
-    assert first[7:11] == ("Đã có trả lời", "Phòng Kinh tế", LAND_ANSWER, 4)
+    assert first[:3] == ("BL26-0004", "Đất đai", "BL26-0001")
+    assert first[3] == LAND_TEXT
+    assert first[4] == "Bản Mè"
+    assert first[6:10] == ("Đã có trả lời", "Phòng Kinh tế", LAND_ANSWER, 4)
 
-    date_cell = ws.cell(row=2, column=7)
+    date_cell = ws.cell(row=4, column=6)
     assert isinstance(date_cell.value, datetime)
     assert date_cell.value == data.questions[0].created_at
     assert date_cell.number_format == "dd/mm/yyyy"
-    assert ws.column_dimensions["E"].width > ws.column_dimensions["B"].width
-    assert ws.cell(row=2, column=5).alignment.wrap_text
+    assert ws.column_dimensions["D"].width > ws.column_dimensions["A"].width
+    assert ws.cell(row=4, column=4).alignment.wrap_text
 
 
 def test_xlsx_never_stores_a_formula(texts: Texts) -> None:
     wb = load_workbook(io.BytesIO(render_xlsx(sample_report(), texts)))
     cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
-    texts_column = [c.value for c in wb.worksheets[0]["E"]]
+    texts_column = [c.value for c in wb.worksheets[0]["D"]]
     for dangerous in FORMULA_TEXTS:
         assert dangerous in texts_column
-        cell = next(c for c in wb.worksheets[0]["E"] if c.value == dangerous)
+        cell = next(c for c in wb.worksheets[0]["D"] if c.value == dangerous)
         assert cell.data_type == "s"
         assert cell.quotePrefix  # Excel and LibreOffice keep showing it as typed
     # No formula element anywhere in the package either, whatever a reader makes of it.
@@ -413,7 +415,8 @@ def test_xlsx_never_stores_a_formula(texts: Texts) -> None:
 def test_xlsx_public_has_no_names(texts: Texts) -> None:
     blob = render_xlsx(sample_report(public=True), texts)
     wb = load_workbook(io.BytesIO(blob))
-    assert "Họ tên" not in [c.value for c in wb.worksheets[0][1]]
+    assert "Họ tên" not in [c.value for c in wb.worksheets[0][3]]
+    assert "Bản công khai, không có thông tin cá nhân." in wb.worksheets[0]["A2"].value
     values = "\n".join(
         str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value
     )
@@ -426,8 +429,8 @@ def test_xlsx_totals_sheet(texts: Texts) -> None:
     wb = load_workbook(io.BytesIO(render_xlsx(sample_report(), texts)))
     ws = wb.worksheets[1]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    assert rows[0][0] == "Nhóm vấn đề"
-    by_label = {r[0]: r for r in rows[1:]}
+    assert rows[2][0] == "Nhóm vấn đề"
+    by_label = {r[0]: r for r in rows[3:]}
     assert by_label["Đất đai"][1:3] == [4, 4]  # questions, backers
     assert by_label["Tổng cộng"][1:4] == [11, 14, 25]
 
@@ -464,7 +467,7 @@ def test_digest_split_keeps_items_whole(texts: Texts, limit: int) -> None:
         holders = [chunk for chunk in chunks if f"Kiến nghị số {c.cluster_id - 100}: " in chunk]
         assert len(holders) == 1, c.cluster_id
         assert all(code in holders[0] for code in c.receipt_codes)
-    numbers = [int(n) for chunk in chunks for n in re.findall(r"^(\d+)\. «", chunk, re.M)]
+    numbers = [int(n) for chunk in chunks for n in re.findall(r"^(\d+)\. “", chunk, re.M)]
     assert numbers == list(range(1, len(clusters) + 1))
     # A chunk never opens on an unlabelled item: the category comes first.
     for chunk in chunks[1:]:
@@ -479,7 +482,7 @@ def test_digest_header_and_item(texts: Texts) -> None:
     assert "Tổng số ý kiến của hội nghị đến nay: 57" in message
     assert "■ Đất đai: 2 nội dung, 8 người" in message
     assert "Số người: 7 (3 gửi, 4 đồng tình)" in message
-    assert "Thôn/tổ: Bản Nà Lại, Bản Mè" in message
+    assert "Thôn, tổ dân phố: Bản Nà Lại, Bản Mè" in message
     assert "Mã: BL26-0001, BL26-0004, BL26-0009" in message
     assert "Đã chuyển Sở Xây dựng tỉnh Lai Châu" in message
     assert "Bộ phận: Phòng Văn hóa - Xã hội, hạn trả lời 20/04/2026" in message
@@ -493,7 +496,7 @@ def test_digest_shortens_a_very_long_question(texts: Texts) -> None:
     long_text = "Đề nghị sửa đường bản Mè. " * 200
     [message] = format_digest(sample_digest((cluster(1, INFRA, long_text, ("BL26-0001",)),)), texts)
     assert len(message) < 1500
-    assert "…»" in message
+    assert "…”" in message
 
 
 def test_digest_item_longer_than_limit_is_the_only_one_cut(texts: Texts) -> None:
@@ -564,4 +567,4 @@ def test_control_characters_do_not_break_the_files(texts: Texts) -> None:
     body = "\n".join(docx_lines(open_docx(render_docx(data, texts))))
     assert "Đèn đường bản Mè  hỏng  từ tháng 3" in body
     wb = load_workbook(io.BytesIO(render_xlsx(data, texts)))
-    assert wb.worksheets[0]["E2"].value == "Đèn đường bản Mè  hỏng  từ tháng 3"
+    assert wb.worksheets[0]["D4"].value == "Đèn đường bản Mè  hỏng  từ tháng 3"

@@ -10,14 +10,14 @@ from tests.harness import OFFICIAL, OTHER_RESIDENT, RESIDENT, Harness
 MENU = ["Gửi ý kiến", "Ý kiến của tôi", "Thông tin hội nghị", "Hướng dẫn"]
 
 
-async def test_start_names_commune_dialogue_deadline_and_asks_consent(bot: Harness) -> None:
+async def test_start_names_commune_deadline_and_asks_consent(bot: Harness) -> None:
     sent = await bot.send(RESIDENT, "/start")
     assert len(sent) == 1
     text = sent[0].text
     assert "xã Bình Lư" in text
-    assert "Hội nghị đối thoại với đoàn viên, hội viên năm 2026" in text
     assert "17:00 ngày 15/12/2026" in text
-    assert "/dulieu" in text  # how to see and delete one's data
+    assert "/dulieu" in text  # the details, and how to see and delete one's data
+    assert len(text) <= 400  # one phone screen (tests/test_what_people_read.py has more)
     assert bot.labels(RESIDENT) == ["Tôi đồng ý", "Không đồng ý"]
     # Nothing about this chat is stored before consent.
     assert bot.rows("SELECT COUNT(*) FROM residents") == [(0,)]
@@ -43,7 +43,7 @@ async def test_whole_submission_stores_then_sends_receipt(bot: Harness) -> None:
     # Only one dialogue is open, so the dialogue step is skipped.
     assert bot.labels(RESIDENT) == ["Đất đai", "Chính sách xã hội", "Hạ tầng", "Khác"]
     await bot.press(RESIDENT, "Đất đai")
-    assert "từ 15 đến 1500 ký tự" in bot.last_text(RESIDENT)
+    assert "không quá 300 chữ" in bot.last_text(RESIDENT)
     await bot.send(RESIDENT, "  Xin cấp lại sổ đỏ cho gia đình tôi ở Bản Nà Khum bị mất  ")
     assert bot.labels(RESIDENT) == ["Bản Nà Khum", "Bản Vàng Bó", "Khu dân cư Bình Lư"]
     await bot.press(RESIDENT, "Bản Vàng Bó")
@@ -206,11 +206,16 @@ async def test_two_open_dialogues_ask_which_one(tmp_path: object) -> None:
     try:
         await harness.consent(RESIDENT)
         await harness.press(RESIDENT, "Gửi ý kiến")
-        assert harness.labels(RESIDENT) == [
-            "Đối thoại với đoàn viên thanh niên",
-            "Hội nghị đối thoại với đoàn viên, hội viên năm 2026",
-        ]
-        await harness.press(RESIDENT, "Đối thoại với đoàn viên thanh niên")
+        # Each title once, numbered in the text with its deadline; the buttons name the number.
+        prompt = harness.last_text(RESIDENT)
+        assert prompt.count("Đối thoại với đoàn viên thanh niên") == 1
+        assert prompt.count("Hội nghị đối thoại với đoàn viên, hội viên năm 2026") == 1
+        assert "1. Đối thoại với đoàn viên thanh niên (hạn gửi: 00:00 ngày 02/12/2026)" in prompt
+        assert "Hội nghị năm 2025" not in prompt  # closed
+        assert harness.labels(RESIDENT) == ["Hội nghị 1", "Hội nghị 2"]
+        await harness.press(RESIDENT, "Hội nghị 1")
+        # The category prompt does not repeat the title just chosen.
+        assert "Đối thoại với đoàn viên thanh niên" not in harness.last_text(RESIDENT)
         assert harness.labels(RESIDENT) == ["Khác"]
         await harness.press(RESIDENT, "Khác")
         await harness.send(RESIDENT, "Đề nghị mở lớp tin học miễn phí cho thanh niên")

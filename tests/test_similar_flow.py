@@ -21,13 +21,13 @@ async def test_similar_question_is_offered_and_can_be_backed(bot: Harness) -> No
     await bot.submit(RESIDENT, text=LAND, name="Lò Văn Minh")
     await start_question(bot, OTHER_RESIDENT, LAND_TEEN)
     offer = bot.last_text(OTHER_RESIDENT)
-    assert LAND in offer and "1 người quan tâm" in offer
+    assert LAND in offer and "1 người gửi hoặc đồng tình" in offer
     assert "Lò Văn Minh" not in offer and "BL26-0001" not in offer
     assert bot.labels(OTHER_RESIDENT) == [
-        "Tôi cũng muốn hỏi điều này (1)",
+        "Đồng tình với ý kiến 1",
         "Vẫn gửi ý kiến của tôi",
     ]
-    await bot.press(OTHER_RESIDENT, "Tôi cũng muốn hỏi điều này (1)")
+    await bot.press(OTHER_RESIDENT, "Đồng tình với ý kiến 1")
     assert "BL26-0001" in bot.last_text(OTHER_RESIDENT)
     assert bot.rows("SELECT COUNT(*) FROM questions") == [(1,)]
     assert bot.rows("SELECT question_id FROM supports") == [(1,)]
@@ -37,7 +37,7 @@ async def test_similar_question_is_offered_and_can_be_backed(bot: Harness) -> No
     assert LAND[:40] in bot.last_text(OTHER_RESIDENT)
     # A third resident now sees two people behind it.
     await start_question(bot, THIRD, "Xin cấp sổ đỏ cho các hộ dân Bản Nà Khum")
-    assert "2 người quan tâm" in bot.last_text(THIRD)
+    assert "2 người gửi hoặc đồng tình" in bot.last_text(THIRD)
 
 
 async def test_own_question_joins_the_duplicate_cluster(bot: Harness) -> None:
@@ -87,7 +87,7 @@ async def test_complaint_is_pointed_to_citizen_reception_but_can_be_sent(bot: Ha
     await start_question(bot, RESIDENT, text)
     notice = bot.last_text(RESIDENT)
     assert "tiếp công dân" in notice and "trụ sở UBND xã" in notice
-    await bot.press(RESIDENT, "Vẫn gửi như một ý kiến")
+    await bot.press(RESIDENT, "Vẫn gửi ý kiến")
     await bot.press(RESIDENT, "Bản Nà Khum")
     await bot.press(RESIDENT, "Bỏ qua")
     await bot.press(RESIDENT, "Gửi")
@@ -105,7 +105,7 @@ async def test_other_category_gets_a_suggestion_that_never_overrides(bot: Harnes
     await start_question(bot, RESIDENT, text, category="Khác")
     await bot.press(RESIDENT, "Bản Nà Khum")
     await bot.press(RESIDENT, "Bỏ qua")
-    assert "Chuyển sang nhóm «Đất đai»" in bot.labels(RESIDENT)
+    assert "Chuyển sang nhóm “Đất đai”" in bot.labels(RESIDENT)
     await bot.press(RESIDENT, "Gửi")
     assert bot.rows("SELECT category, suggested_category FROM questions") == [("other", "land")]
 
@@ -114,7 +114,7 @@ async def test_other_category_gets_a_suggestion_that_never_overrides(bot: Harnes
         await bot.press(OTHER_RESIDENT, "Vẫn gửi ý kiến của tôi")
     await bot.press(OTHER_RESIDENT, "Bản Vàng Bó")
     await bot.press(OTHER_RESIDENT, "Bỏ qua")
-    await bot.press(OTHER_RESIDENT, "Chuyển sang nhóm «Đất đai»")
+    await bot.press(OTHER_RESIDENT, "Chuyển sang nhóm “Đất đai”")
     assert "Nhóm vấn đề: Đất đai" in bot.last_text(OTHER_RESIDENT)
     await bot.press(OTHER_RESIDENT, "Gửi")
     assert bot.rows("SELECT category FROM questions WHERE id = 2") == [("land",)]

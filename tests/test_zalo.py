@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.config import parse_settings
+from bot.limiter import Limiter
 from bot.outbox import Blocked, Outbox, RetryLater, Transient
 from bot.services import Services, open_services
 from bot.zalo_channel import (
@@ -175,14 +176,14 @@ async def test_submission_by_typing_numbers_labels_and_plain_letters(zalo: ZaloW
     assert consent.endswith("\n1. Tôi đồng ý\n2. Không đồng ý")
     assert zalo.rows("SELECT COUNT(*) FROM residents") == [(0,)]
 
-    menu = await zalo.say(RESIDENT, "1")  # the number of «Tôi đồng ý»
+    menu = await zalo.say(RESIDENT, "1")  # the number of “Tôi đồng ý”
     assert menu[-1].endswith(
         "\n1. Gửi ý kiến\n2. Ý kiến của tôi\n3. Thông tin hội nghị\n4. Hướng dẫn"
     )
-    categories = await zalo.say(RESIDENT, "1")  # «Gửi ý kiến» by its number
+    categories = await zalo.say(RESIDENT, "1")  # “Gửi ý kiến” by its number
     assert categories[-1].endswith("\n1. Đất đai\n2. Chính sách xã hội\n3. Hạ tầng\n4. Khác")
-    prompt = await zalo.say(RESIDENT, "dat dai")  # «Đất đai» typed without diacritics
-    assert "từ 15 đến 1500 ký tự" in prompt[-1]
+    prompt = await zalo.say(RESIDENT, "dat dai")  # “Đất đai” typed without diacritics
+    assert "không quá 300 chữ" in prompt[-1]
     villages = await zalo.say(RESIDENT, QUESTION)
     assert villages[-1].endswith("\n1. Bản Nà Khum\n2. Bản Vàng Bó\n3. Khu dân cư Bình Lư")
     name = await zalo.say(RESIDENT, "Bản Vàng Bó")  # a label, exactly as shown
@@ -191,7 +192,7 @@ async def test_submission_by_typing_numbers_labels_and_plain_letters(zalo: ZaloW
     for part in ("Đất đai", "Bản Vàng Bó", "Lò Thị Hoa", QUESTION):
         assert part in preview[-1]
     assert preview[-1].endswith("\n1. Gửi\n2. Sửa nội dung\n3. Hủy")
-    receipt = await zalo.say(RESIDENT, "gui")  # «Gửi» without diacritics
+    receipt = await zalo.say(RESIDENT, "gui")  # “Gửi” without diacritics
     assert "Mã tiếp nhận: BL26-0001" in receipt[-1]
 
     assert zalo.rows(
@@ -291,7 +292,7 @@ async def test_an_outbox_delivery_reaches_the_zalo_chat(zalo: ZaloWorld) -> None
     zalo.api.blocked.add(OTHER)
     # Zalo asks us to slow down once: the outbox waits and sends, nothing is lost.
     zalo.api.failures["sendMessage"].append((429, {"parameters": {"retry_after": 0.05}}))
-    outbox = Outbox(store, zalo.clock, {"zalo": zalo.channel.sender}, {"zalo": 1000.0})
+    outbox = Outbox(store, zalo.clock, {"zalo": zalo.channel.sender})
     assert await outbox.flush() == 2
     texts = zalo.api.texts(RESIDENT)
     assert texts[0] == answer
@@ -433,7 +434,7 @@ async def test_client_maps_errors_to_outbox_exceptions(fake_api: FakeZaloApi) ->
 async def test_files_become_a_note_and_actions_are_sent(fake_api: FakeZaloApi) -> None:
     client = ZaloClient(TOKEN, fake_api.base_url)
     try:
-        sender = ZaloSender(client, per_second=1000, texts=T)
+        sender = ZaloSender(client, Limiter(1000), texts=T)
         await sender.send_file(RESIDENT, b"x" * 5000, "bao-cao.docx", "document", "Báo cáo")
         (note,) = fake_api.texts(RESIDENT)
         assert "bao-cao.docx" in note and "Báo cáo" in note
@@ -448,7 +449,7 @@ async def test_files_become_a_note_and_actions_are_sent(fake_api: FakeZaloApi) -
 async def test_sender_paces_messages(fake_api: FakeZaloApi) -> None:
     client = ZaloClient(TOKEN, fake_api.base_url)
     try:
-        sender = ZaloSender(client, per_second=20)
+        sender = ZaloSender(client, Limiter(20))
         started = time.monotonic()
         for i in range(5):
             await sender.send_text(RESIDENT, f"tin {i}")

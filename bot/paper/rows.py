@@ -24,6 +24,7 @@ from bot.paper.reading import cell_text
 from domain.categories import OTHER
 from domain.models import Dialogue
 from domain.normalize import fold
+from domain.numfmt import fmt_number
 from domain.plan import Plan
 from domain.texts import Texts
 from domain.timefmt import fmt_day
@@ -119,10 +120,12 @@ def check_rows(
             reject("no_text")
             continue
         if len(text) < limits.question_min_chars:
-            reject("too_short", length=len(text), min=limits.question_min_chars)
+            reject("too_short", length=fmt_number(len(text)), min=limits.question_min_chars)
             continue
         if len(text) > limits.question_max_chars:
-            reject("too_long", length=len(text), max=limits.question_max_chars)
+            reject(
+                "too_long", length=fmt_number(len(text)), max=fmt_number(limits.question_max_chars)
+            )
             continue
 
         date_cell = raw.cells.get(DATE)

@@ -1,24 +1,43 @@
-"""`python -m bot template`: the workbook the office types paper forms into."""
+"""`python -m bot template [--dialogue CODE]`: the workbook the office types paper forms into.
+
+Its drop-down offers the dialogue's own categories (all the commune's without --dialogue),
+"Khác" last: the import refuses a category the dialogue does not use, so the form must not
+offer one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from bot.paper.forms import DATE_FORMAT, EARLIEST, FIELDS, HEADER_KEYS, TEMPLATE_ROWS
+from domain.categories import category_order
+from domain.numfmt import fmt_number, words_within
 from domain.plan import Plan
 from domain.texts import Texts
 
 
-def write_template(settings: Plan, out: Path, today: date, texts: Texts) -> None:
-    """Write the typing template: the form sheet, its hidden lists, and the instructions."""
+def write_template(
+    settings: Plan,
+    out: Path,
+    today: date,
+    texts: Texts,
+    categories: Sequence[str] | None = None,
+) -> None:
+    """Write the typing template: the form sheet, its hidden lists, and the instructions.
+
+    `categories`: the keys the drop-down offers (a dialogue's); None for all of them."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
     villages = settings.commune.villages
-    labels = [c.label for c in settings.categories]
+    keys = category_order(
+        categories if categories is not None else [c.key for c in settings.categories]
+    )
+    labels = [settings.category_label(key) for key in keys]
     wb = Workbook()
     ws = wb.active
     ws.title = texts("paper.sheet_forms")
@@ -39,8 +58,8 @@ def write_template(settings: Plan, out: Path, today: date, texts: Texts) -> None
     ws.column_dimensions["B"].number_format = DATE_FORMAT
     ws.column_dimensions["F"].alignment = Alignment(wrap_text=True, vertical="top")
 
-    example_category = next(
-        (c.label for c in settings.categories if c.key == "infrastructure"), labels[0]
+    example_category = (
+        settings.category_label("infrastructure") if "infrastructure" in keys else labels[0]
     )
     ws.append(
         [
@@ -105,7 +124,11 @@ def write_template(settings: Plan, out: Path, today: date, texts: Texts) -> None
     guide.append([texts("paper.guide_title")])
     guide["A1"].font = Font(bold=True, size=13)
     limits = settings.limits
-    lines = texts("paper.guide", min=limits.question_min_chars, max=limits.question_max_chars)
+    lines = texts(
+        "paper.guide",
+        max_words=words_within(limits.question_max_chars),
+        max=fmt_number(limits.question_max_chars),
+    )
     extra = [
         texts("paper.guide_villages", villages=", ".join(villages))
         if villages

@@ -164,11 +164,18 @@ class Clusters:
         slots = index.candidates(query)
         if not len(slots):
             return []
-        scores = index.confidence(query, slots, self.suggest)
+        # Exact where a candidate may reach `join`; an upper bound elsewhere, enough to tell
+        # which clusters may be suggested (their members are scored exactly below).
+        scores, exact = index.bounded(query, slots, self.join)
         near = np.flatnonzero(scores >= self.suggest)
-        known = {index.id_at(int(slots[i])): float(scores[i]) for i in near}
+        bounds = {index.id_at(int(slots[i])): float(scores[i]) for i in near}
+        known = {
+            q: v
+            for q, v, e in zip(bounds, scores[near].tolist(), exact[near].tolist(), strict=True)
+            if e
+        }
         best: dict[str, float] = {}
-        for qid, value in known.items():
+        for qid, value in bounds.items():
             cid = self._cluster_of[qid]
             best[cid] = max(best.get(cid, 0.0), value)
         # Only clusters that may be joined (a member at `join`), and the few likeliest for a
@@ -177,11 +184,12 @@ class Clusters:
         wanted = [c for c in ranked if best[c] >= self.join][:MAX_LINKED]
         wanted += [c for c in ranked if best[c] < self.join][: SUGGESTIONS_PER_QUESTION + 1]
         samples = {cid: _sample(self._clusters[cid].members) for cid in wanted}
-        # Members not among the candidates (or below the bar) are scored exactly, all at once.
+        # Members not scored exactly yet (not among the candidates, or below `join`) are
+        # scored now, all at once.
         missing = list(dict.fromkeys(m for s in samples.values() for m in s if m not in known))
         if missing:
-            exact = index.confidence(query, index.slots_of(missing))
-            known.update(zip(missing, exact.tolist(), strict=True))
+            rescored = index.confidence(query, index.slots_of(missing))
+            known.update(zip(missing, rescored.tolist(), strict=True))
         links: list[tuple[str, tuple[float, float]]] = []
         for cid, sample in samples.items():
             values = [known[m] for m in sample]

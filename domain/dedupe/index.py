@@ -44,10 +44,13 @@ CANDIDATE_BUDGET = 300
 # Candidates sharing almost no word are not weighed further when only the likely ones matter:
 # in the labelled sets no pair at the suggestion bar has a word cosine below 0.067.
 SCREEN = 0.05
+# Indexed questions kept as weighed queries (a few MB; see `query_at`).
+QUERIES_KEPT = 4096
 _FUZZY_SCORER = fuzz.token_set_ratio
 
 Ints = npt.NDArray[np.intp]
 Floats = npt.NDArray[np.float64]
+Flags = npt.NDArray[np.bool_]
 Matrix = model.Matrix
 _I32 = "i" if array("i").itemsize == 4 else "l"
 # A query's grams under one state of a bag: their ids and weights (tf × idf² over its norm).
@@ -69,6 +72,9 @@ class Query:
     weighed: dict[int, tuple[int, Weighed, Weighed]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # An indexed question read back (`query_at`): every gram of it is in the vocabulary, so
+    # only a new IDF snapshot changes its weights, not the vocabulary growing.
+    indexed: bool = field(default=False, compare=False, repr=False)
 
 
 def prepare(text: str, category: str | None = None) -> Query:
@@ -113,7 +119,14 @@ class _Bag:
             df[gid] += 1
             ids.append(gid)
             tfs.append(tf)
-        self.norm.append(sqrt(sum((tf * self._weight(g)) ** 2 for g, tf in grams.items())) or 1.0)
+        # The row's norm under the current snapshot; grams it has not seen weigh as new.
+        start = self.start[-1]
+        gids = np.frombuffer(ids, np.int32)[start:]
+        known = gids < len(self.idf)
+        weights = np.full(len(gids), self.idf_new)
+        weights[known] = self.idf.take(gids[known])
+        weighted = np.frombuffer(tfs, np.float32)[start:] * weights
+        self.norm.append(sqrt(float(weighted @ weighted)) or 1.0)
 
     def row(self, slot: int) -> dict[str, float]:
         start, size = self.start[slot], self.size[slot]
@@ -232,8 +245,14 @@ _PERSON = tuple(_COLUMN[n] for n in ("same_person", "other_person"))
 _OPPOSITE = _COLUMN["opposite"]
 # Evidence left for the second step of scoring (see the module's description).
 _LATER = (
-    "same_place", "other_place", "one_place", "same_number", "other_number",
-    "same_person", "other_person", "opposite",
+    "same_place",
+    "other_place",
+    "one_place",
+    "same_number",
+    "other_number",
+    "same_person",
+    "other_person",
+    "opposite",
 )
 
 
@@ -272,6 +291,10 @@ class SimilarityIndex:
         self._postings: dict[str, array[int]] = {}
         self._snapshot_at = 0
         self._version = 0
+        self._snapshots = 0
+        # Indexed questions read back as queries (clusters weighed against each other), kept
+        # with their weights until the next snapshot; bounded, and emptied when full.
+        self._queries: dict[int, Query] = {}
 
     def __len__(self) -> int:
         return self._live
@@ -292,11 +315,23 @@ class SimilarityIndex:
 
     def query_at(self, slot: int) -> Query:
         """An indexed question as a query again (the index keeps its grams in its rows)."""
+        query = self._queries.get(slot)
+        if query is not None:
+            return query
         entry = self._entries[slot]
         assert entry is not None
-        return Query(
-            entry.analysis, entry.category, entry.key, self._words.row(slot), self._chars.row(slot)
+        query = Query(
+            entry.analysis,
+            entry.category,
+            entry.key,
+            self._words.row(slot),
+            self._chars.row(slot),
+            indexed=True,
         )
+        if len(self._queries) >= QUERIES_KEPT:
+            self._queries.clear()
+        self._queries[slot] = query
+        return query
 
     def ids(self) -> list[str]:
         """Live question ids, in the order they were added."""
@@ -329,6 +364,7 @@ class SimilarityIndex:
         self._entries[slot] = None
         self._alive[slot] = False
         self._live -= 1
+        self._queries.pop(slot, None)
         self._words.remove(slot)
         self._chars.remove(slot)
         self._refresh()
@@ -352,6 +388,7 @@ class SimilarityIndex:
             self._words.snapshot(live)
             self._chars.snapshot(live)
             self._snapshot_at = live
+            self._snapshots += 1
 
     # --- scoring -----------------------------------------------------------------------------
 
@@ -390,31 +427,40 @@ class SimilarityIndex:
         """Confidence 0-100 per slot. With a `floor`, a slot that cannot reach it, or that
         shares almost no word with the query (word cosine below `SCREEN`), gets some value
         below the floor instead: its remaining evidence is not computed."""
+        values, exact = self.bounded(query, slots, floor)
+        values[~exact] = np.minimum(values[~exact], max(floor - 1.0, 0.0))
+        return values
+
+    def bounded(self, query: Query, slots: Ints, floor: float) -> tuple[Floats, Flags]:
+        """Per slot, the confidence where it may reach `floor` (exact) and an upper bound of it
+        elsewhere (0 for a slot sharing almost no word), with which of the two each value is."""
         if floor <= 0.0:
             cheap = self._cheap(query, slots)
             self._rest(query, slots, cheap, np.arange(len(slots)))
-            return self.model.confidence(cheap)
+            return self.model.confidence(cheap), np.ones(len(slots), np.bool_)
         out = np.zeros(len(slots))
+        exact = np.zeros(len(slots), np.bool_)
         words, _ = self._weighed(query)
         word = self._words.cosines(words, slots)
         kept = np.flatnonzero(word >= SCREEN)
         if not len(kept):
-            return out
+            return out, exact
         slots = slots.take(kept)
         cheap = self._cheap(query, slots, word.take(kept))
-        bound = self.model.confidence(cheap, self._best_later)
-        rows = np.flatnonzero(bound >= floor)
-        found = np.minimum(bound, max(floor - 1.0, 0.0))
+        found = self.model.confidence(cheap, self._best_later)
+        rows = np.flatnonzero(found >= floor)
         if len(rows):
             self._rest(query, slots, cheap, rows)
             found[rows] = self.model.confidence(cheap[rows])
+            exact[kept.take(rows)] = True
         out[kept] = found
-        return out
+        return out, exact
 
     def _weighed(self, query: Query) -> tuple[Weighed, Weighed]:
+        version = self._snapshots if query.indexed else self._version
         cached = query.weighed.get(id(self))
-        if cached is None or cached[0] != self._version:
-            cached = (self._version, self._words.weigh(query.words), self._chars.weigh(query.chars))
+        if cached is None or cached[0] != version:
+            cached = (version, self._words.weigh(query.words), self._chars.weigh(query.chars))
             query.weighed[id(self)] = cached
         return cached[1], cached[2]
 
@@ -429,8 +475,10 @@ class SimilarityIndex:
         keys = [e.key if (e := entries[s]) is not None else "" for s in slots.tolist()]
         out[:, _FUZZY] = cdist([query.key], keys, scorer=_FUZZY_SCORER)[0] / 100.0
         # A category the index has never seen (-1) differs from every known one.
-        mine = 0 if query.category in (None, "other") else self._category_codes.get(
-            str(query.category), -1
+        mine = (
+            0
+            if query.category in (None, "other")
+            else self._category_codes.get(str(query.category), -1)
         )
         if mine:
             theirs = self._categories.take(slots)

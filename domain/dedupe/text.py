@@ -133,8 +133,14 @@ _PLACE_TEXT = {
 _NUMBER_ONLY = frozenset({"tổ", "đội", "khu", "cụm", "ngõ", "hẻm", "kiệt", "ngách", "cống", "đập"})
 # "tổ 5" and "tổ dân phố 5" are one place, "khu 5" and "khu phố 5" too, "hẻm 5" and "ngõ 5".
 _NUMBER_FAMILY = {
-    "to dan pho": "to", "khu pho": "khu", "hem": "ngo", "kiet": "ngo", "ngach": "ngo",
-    "quoc lo": "ql", "tinh lo": "tl", "dt": "tl",
+    "to dan pho": "to",
+    "khu pho": "khu",
+    "hem": "ngo",
+    "kiet": "ngo",
+    "ngach": "ngo",
+    "quoc lo": "ql",
+    "tinh lo": "tl",
+    "dt": "tl",
 }
 # Words before a person's name ("bà Hồ Thị Vân", "anh Trịnh Bá Lữ"): two texts naming two
 # people are two personal cases.
@@ -169,9 +175,7 @@ def _sizes(keys: Iterable[tuple[str, ...]]) -> dict[str, tuple[int, ...]]:
 _MARKER_SIZES: dict[int, dict[str, tuple[int, ...]]] = {}
 
 
-def _marker_at(
-    words: Sequence[Word], i: int, table: dict[tuple[str, ...], tuple[str, ...]]
-) -> int:
+def _marker_at(words: Sequence[Word], i: int, table: dict[tuple[str, ...], tuple[str, ...]]) -> int:
     """Length of the longest marker of `table` starting at words[i], checked word by word."""
     sizes = _MARKER_SIZES.get(id(table))
     if sizes is None:
@@ -332,7 +336,8 @@ def _directions(words: Sequence[Word]) -> set[str]:
 def opposite(a: Analysis, b: Analysis) -> bool:
     """Whether one question asks one way and the other the opposite way, and neither both."""
     return any(
-        _OPPOSITE[way] in b.directions and _OPPOSITE[way] not in a.directions
+        _OPPOSITE[way] in b.directions
+        and _OPPOSITE[way] not in a.directions
         and way not in b.directions
         for way in a.directions
     )

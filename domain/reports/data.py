@@ -29,6 +29,7 @@ class ClusterSummary:
     status_label: str  # e.g. "Đã tiếp nhận"
     forwarded_to: str | None  # authority name when forwarded beyond the commune
     complaint: bool  # reads like a khiếu nại / tố cáo petition
+    answered_at: datetime | None = None  # local; when the answer was recorded
 
     @property
     def people(self) -> int:
@@ -69,6 +70,7 @@ class ReportData:
     clusters: tuple[ClusterSummary, ...]
     questions: tuple[QuestionRow, ...]
     public: bool  # True: no personal data at all (names dropped)
+    number: str = ""  # the report's number when the clerk has one ("15"); blank to write in
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from domain.models import DeliveryStatus
+from domain.numfmt import fmt_number
 from domain.privacy import hide_personal
 from domain.timefmt import fmt_datetime, fmt_day
 from domain.workdays import due_dates
@@ -34,7 +35,9 @@ async def start_conclusion(turn: Turn, argument: str) -> None:
     turn.start_draft(AdminDraft(code=dialogue.code))
     turn.ask(
         AdminStep.WRITE_CONCLUSION,
-        turn.t("admin.write_conclusion", title=dialogue.title, max=CONCLUSION_MAX_CHARS),
+        turn.t(
+            "admin.write_conclusion", title=dialogue.title, max=fmt_number(CONCLUSION_MAX_CHARS)
+        ),
     )
 
 

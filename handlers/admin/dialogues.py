@@ -3,6 +3,7 @@ their working-day due dates (officials may list them too)."""
 
 from __future__ import annotations
 
+from domain.address import parse_address
 from domain.models import Dialogue
 from domain.timefmt import fmt_datetime, fmt_day
 from domain.workdays import due_dates
@@ -38,6 +39,7 @@ async def list_dialogues(turn: Turn, argument: str = "", lead: str = "") -> None
                 conclusion_due=fmt_day(due) if due else turn.t("admin.after_meeting"),
                 answers_due=fmt_day(answers) if answers else turn.t("admin.after_meeting"),
                 complex=turn.t("admin.complex" if d.complex else "admin.simple"),
+                address=d.address,
                 published=fmt_datetime(published, d.tz)
                 if published
                 else turn.t("admin.not_published"),
@@ -105,6 +107,19 @@ async def toggle_complex(turn: Turn, argument: str) -> None:
     if found is not None:
         dialogue = found[0]
         await _change(turn, dialogue, {"complex": not dialogue.complex})
+
+
+async def set_address(turn: Turn, argument: str) -> None:
+    """/xungho BL27 bạn: how that dialogue's texts address residents."""
+    found = await _dialogue_arg(turn, "xungho", argument)
+    if found is None:
+        return
+    dialogue, rest = found
+    address = parse_address(rest)
+    if address is None:
+        turn.finish(turn.t("admin.usage_xungho"))
+        return
+    await _change(turn, dialogue, {"address": address})
 
 
 async def ask_close(turn: Turn, argument: str) -> None:

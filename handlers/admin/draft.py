@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
 
+from domain.numfmt import fmt_number
 from handlers.engine import Turn
 
 
@@ -58,7 +59,8 @@ def keep_text(turn: Turn, typed: str, shortest: int, longest: int) -> bool:
     """Keep the text an admin typed in the draft if its length fits; else ask again."""
     body = typed.strip()
     if not shortest <= len(body) <= longest:
-        turn.reask(turn.t("admin.bad_length", length=len(body), max=longest))
+        length, low, high = (fmt_number(n) for n in (len(body), shortest, longest))
+        turn.reask(turn.t("admin.bad_length", length=length, min=low, max=high))
         return False
     turn.draft(AdminDraft).text = body
     return True

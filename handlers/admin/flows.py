@@ -19,6 +19,7 @@ HANDLERS: dict[str, Handler] = {
     "diadiem": dialogues.set_location,
     "donghoinghi": dialogues.ask_close,
     "phuctap": dialogues.toggle_complex,
+    "xungho": dialogues.set_address,
     "thongbao": notices.ask_notice,
     "ketluan": conclusion.start_conclusion,
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.models import Audience
+from domain.numfmt import fmt_number
 from domain.plan import Plan
 from domain.texts import Texts
 from domain.timefmt import fmt_datetime
@@ -23,7 +24,7 @@ NOTICE_MAX_CHARS = 1800  # fits one Zalo message (2000) with the header
 
 
 async def ask_notice(turn: Turn, argument: str) -> None:
-    turn.ask(AdminStep.WRITE_NOTICE, turn.t("admin.write_notice", max=NOTICE_MAX_CHARS))
+    turn.ask(AdminStep.WRITE_NOTICE, turn.t("admin.write_notice", max=fmt_number(NOTICE_MAX_CHARS)))
 
 
 async def take_notice(turn: Turn, text: str) -> None:

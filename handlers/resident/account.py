@@ -38,7 +38,13 @@ async def ask_consent(turn: Turn) -> None:
         if consent is Consent.GRANTED:
             await show_menu(turn, turn.t("consent.thanks"))
         else:
-            turn.say(turn.t("consent.declined"))
+            turn.say(turn.t("consent.declined", commune=turn.plan.commune.name))
+        return
+    commune = turn.plan.commune.name
+    if command is not None and commands.find(command[0]) is commands.find("dulieu"):
+        # The notice in full, one tap from the short one: what is kept, why, for how long
+        # it is linked to the resident, and their rights; nothing is stored to show it.
+        turn.replies.append(Reply(turn.t("consent.details", commune=commune), tuple(choices), 0))
         return
     lead = ""
     if turn.resident is not None and turn.resident.consent is Consent.DECLINED:
@@ -48,14 +54,16 @@ async def ask_consent(turn: Turn) -> None:
     elif command is not None and commands.find(command[0]) is commands.find("help"):
         # Asking for help before agreeing: the help, then the notice it is about.
         lead = turn.t("help.text") + "\n\n"
-    text = (
-        lead
-        + await greeting(turn)
-        + "\n\n"
-        + turn.t("consent.request", commune=turn.plan.commune.name)
-    )
+    # The first message a resident reads: greeting and consent on one phone screen.
+    text = lead + await first_message(turn)
     # Consent is asked before any state exists, so its buttons carry the fixed nonce 0.
     turn.replies.append(Reply(text, tuple(choices), 0))
+
+
+async def first_message(turn: Turn) -> str:
+    """The greeting and the short consent request (the details are under /dulieu)."""
+    consent = turn.t("consent.request", commune=turn.plan.commune.name)
+    return await greeting(turn) + "\n\n" + consent
 
 
 async def notices_off(turn: Turn, argument: str = "") -> None:

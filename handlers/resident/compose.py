@@ -8,10 +8,13 @@ handlers/resident/flows.py says which is which.
 
 from __future__ import annotations
 
+from domain.categories import category_order
 from domain.complaints import looks_like_complaint
 from domain.models import Dialogue, Question
+from domain.numfmt import words_over, words_within
 from domain.privacy import holds_personal, public_text
 from domain.timefmt import fmt_datetime
+from handlers.address import speak_for
 from handlers.common import snippet
 from handlers.engine import Turn
 from handlers.intake import suggestion_for
@@ -21,11 +24,17 @@ from handlers.resident.menu import closed_notice, open_dialogues, show_menu, wit
 from handlers.steps import ResidentStep
 
 SIMILAR_SHOWN = 3
+# How much of each similar question is quoted: enough to recognise it, and three of them with
+# the advice still fit a phone's screen or two.
+SIMILAR_CHARS = 110
 
 
 async def current_dialogue(turn: Turn) -> Dialogue | None:
+    """The dialogue being written to; its form of address is the turn's from here on."""
     code = turn.draft(Draft).dialogue
-    return await turn.tx.dialogue_by_code(code) if code is not None else None
+    dialogue = await turn.tx.dialogue_by_code(code) if code is not None else None
+    speak_for(turn, dialogue)
+    return dialogue
 
 
 async def start_send(turn: Turn) -> None:
@@ -57,14 +66,17 @@ async def ask_dialogue(turn: Turn, lead: str = "") -> None:
     if not opened:
         await show_menu(turn, await closed_notice(turn))
         return
+    # Each long title once, numbered in the text with its deadline; the buttons carry only
+    # the numbers, as a phone's button would cut a title short anyway.
     lines = [
-        turn.t("send.dialogue_line", title=d.title, deadline=fmt_datetime(d.deadline, d.tz))
-        for d in opened
+        turn.t("send.dialogue_line", n=n, title=d.title, deadline=fmt_datetime(d.deadline, d.tz))
+        for n, d in enumerate(opened, start=1)
     ]
     turn.ask(
         ResidentStep.PICK_DIALOGUE,
         with_lead(lead) + turn.t("send.pick_dialogue", dialogues="\n".join(lines)),
-        [Choice(d.code, d.title) for d in opened],
+        [Choice(d.code, turn.t("send.dialogue_choice", n=n)) for n, d in enumerate(opened, 1)],
+        listed=True,
     )
 
 
@@ -86,12 +98,10 @@ async def ask_category(turn: Turn, lead: str = "") -> None:
     if dialogue is None:
         await show_menu(turn)
         return
-    choices = [Choice(key, turn.plan.category_label(key)) for key in dialogue.categories]
-    turn.ask(
-        ResidentStep.PICK_CATEGORY,
-        with_lead(lead) + turn.t("send.pick_category", title=dialogue.title),
-        choices,
-    )
+    choices = [
+        Choice(key, turn.plan.category_label(key)) for key in category_order(dialogue.categories)
+    ]
+    turn.ask(ResidentStep.PICK_CATEGORY, with_lead(lead) + turn.t("send.pick_category"), choices)
 
 
 async def pick_category(turn: Turn, key: str) -> None:
@@ -114,20 +124,24 @@ async def pick_category(turn: Turn, key: str) -> None:
 async def ask_text(turn: Turn, lead: str = "") -> None:
     limits = turn.plan.limits
     key = "send.write_text_again" if turn.draft(Draft).editing else "send.write_text"
-    turn.ask(
-        ResidentStep.WRITE_TEXT,
-        with_lead(lead) + turn.t(key, min=limits.question_min_chars, max=limits.question_max_chars),
-    )
+    # The limit in words, not characters: nobody counts characters.
+    words = words_within(limits.question_max_chars)
+    turn.ask(ResidentStep.WRITE_TEXT, with_lead(lead) + turn.t(key, max_words=words))
 
 
 def text_problem(turn: Turn, text: str) -> str | None:
     limits = turn.plan.limits
     length = len(text)
     if length < limits.question_min_chars:
-        return turn.t("send.too_short", length=length, min=limits.question_min_chars)
+        return turn.t("send.too_short")
     if length > limits.question_max_chars:
         # The text is echoed back so that nothing typed is lost; the resident shortens it.
-        return turn.t("send.too_long", length=length, max=limits.question_max_chars, text=text)
+        return turn.t(
+            "send.too_long",
+            max_words=words_within(limits.question_max_chars),
+            cut_words=words_over(length, limits.question_max_chars),
+            text=text,
+        )
     return None
 
 
@@ -210,7 +224,7 @@ async def _offer_similar(turn: Turn) -> None:
         turn.t(
             "send.similar_line",
             n=i,
-            text=snippet(public_text(q, turn.t), 200),
+            text=snippet(public_text(q, turn.t), SIMILAR_CHARS),
             people=people.get(q.cluster_id, 1),
         )
         for i, q in enumerate(shown, start=1)
@@ -270,7 +284,7 @@ async def ask_name(turn: Turn, lead: str = "") -> None:
     key = "send.write_name_proxy" if turn.draft(Draft).proxy else "send.write_name"
     turn.ask(
         ResidentStep.WRITE_NAME,
-        with_lead(lead) + turn.t(key, max=turn.plan.limits.name_max_chars),
+        with_lead(lead) + turn.t(key),
         [Choice("skip", turn.t("send.skip_name"))],
     )
 
@@ -284,7 +298,7 @@ async def take_name(turn: Turn, raw: str) -> None:
     name = " ".join(raw.split())
     limit = turn.plan.limits.name_max_chars
     if len(name) < 2 or len(name) > limit or any(ch.isdigit() for ch in name):
-        await ask_name(turn, turn.t("send.bad_name", max=limit))
+        await ask_name(turn, turn.t("send.bad_name", max_words=words_within(limit)))
         return
     turn.draft(Draft).name = name
     await show_preview(turn)

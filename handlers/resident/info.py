@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from domain.categories import category_sort_key
 from domain.models import Question
 from domain.privacy import public_text
 from domain.timefmt import fmt_date, fmt_datetime
@@ -97,7 +98,10 @@ async def show_statistics(turn: Turn, argument: str = "") -> None:
     counts = await turn.tx.category_counts()
     blocks = []
     for d in await turn.tx.dialogues():
-        rows = [(cat, n) for code, cat, n in counts if code == d.code]
+        order = category_sort_key([*d.categories, *(c.key for c in turn.plan.categories)])
+        rows = sorted(
+            ((cat, n) for code, cat, n in counts if code == d.code), key=lambda r: order(r[0])
+        )
         total = sum(n for _, n in rows)
         lines = [
             turn.t("stats.line", category=turn.plan.category_label(cat), count=n) for cat, n in rows

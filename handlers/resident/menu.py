@@ -36,15 +36,17 @@ async def open_dialogues(turn: Turn) -> list[Dialogue]:
 
 
 async def greeting(turn: Turn) -> str:
+    """Who is listening and until when, short enough to read with the consent on one screen:
+    the dialogues' long titles come when the resident picks one (or asks /hoinghi)."""
     commune = turn.plan.commune.name
     opened = await open_dialogues(turn)
     if not opened:
         return turn.t("start.greeting_none_open", commune=commune)
-    lines = [
-        turn.t("start.dialogue_line", title=d.title, deadline=fmt_datetime(d.deadline, d.tz))
-        for d in opened
-    ]
-    return turn.t("start.greeting", commune=commune, dialogues="\n".join(lines))
+    if len(opened) > 1:
+        return turn.t("start.greeting_many", commune=commune, count=len(opened))
+    only = opened[0]
+    deadline = fmt_datetime(only.deadline, only.tz)
+    return turn.t("start.greeting", commune=commune, deadline=deadline, title=only.title)
 
 
 def meeting_text(turn: Turn, dialogue: Dialogue) -> str:

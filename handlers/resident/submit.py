@@ -51,6 +51,7 @@ async def send(turn: Turn, key: str) -> None:
     code = stored.question.receipt_code
     if draft.proxy:
         await show_menu(turn, turn.t("send.proxy_receipt", code=code))
+        turn.secure_last()
         return
     assert turn.resident is not None
     await turn.tx.update_profile(
@@ -60,6 +61,7 @@ async def send(turn: Turn, key: str) -> None:
     )
     deadline = fmt_datetime(dialogue.deadline, dialogue.tz)
     await show_menu(turn, turn.t("send.receipt", code=code, deadline=deadline))
+    turn.secure_last()
 
 
 def _question(turn: Turn, dialogue: Dialogue, draft: Draft) -> NewQuestion:

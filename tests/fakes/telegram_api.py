@@ -56,7 +56,14 @@ class FakeBotApi:
     files: list[tuple[int, str, str, bytes]] = field(default_factory=list)
     edits: list[tuple[int, int, str]] = field(default_factory=list)
     rate_limit: int | None = None  # messages per second before answering 429
+    # Per private chat, as Telegram: a short burst, then about one message a second.
+    chat_burst: int | None = None
+    chat_per_second: float = 1.0
     too_many: int = 0
+    latency: float = 0.0  # seconds added to every call, as a distant server would
+    # (status, body) answered to the next sendMessage calls instead of sending.
+    failures: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
+    other_tokens: set[str] = field(default_factory=set)  # more bots on this server
 
     def __post_init__(self) -> None:
         self._update_ids = itertools.count(1)
@@ -67,6 +74,9 @@ class FakeBotApi:
         self._sent_event = asyncio.Event()
         self.by_chat: dict[int, list[Sent]] = defaultdict(list)
         self._recent: deque[float] = deque()
+        self._chat_tokens: dict[int, tuple[float, float]] = {}
+        self._poll_gen: dict[str, int] = {}
+        self.conflicts = 0
 
     # --- residents' side -----------------------------------------------------------------
     def _user(self, chat_id: int) -> dict[str, Any]:
@@ -170,12 +180,16 @@ class FakeBotApi:
 
     # --- the Bot API side -----------------------------------------------------------------
     async def call(self, token: str, method: str, params: dict[str, Any]) -> tuple[int, Any]:
-        if token != self.token:
+        if token != self.token and token not in self.other_tokens:
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        if self.latency:
+            await asyncio.sleep(self.latency)
         self.calls.append((method, params))
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        if method == "getUpdates":
+            params = {**params, "_bot": token}  # one poller per bot, not per server
         result = await handler(params)
         if isinstance(result, tuple):
             return result
@@ -197,25 +211,41 @@ class FakeBotApi:
         return True
 
     async def _m_getUpdates(self, params: dict[str, Any]) -> Any:
+        # One poller per bot: a newer getUpdates ends a pending one with 409, as Telegram does.
+        bot = str(params.get("_bot", self.token))
+        self._poll_gen[bot] = mine = self._poll_gen.get(bot, 0) + 1
+        self._new_update.set()
         offset = int(params.get("offset") or 0)
         if offset:
             self._offset = max(self._offset, offset)
             self.updates = [u for u in self.updates if u["update_id"] >= self._offset]
         timeout = float(params.get("timeout") or 0)
-        if not self.updates and timeout > 0:
-            self._new_update.clear()
-            try:
-                await asyncio.wait_for(self._new_update.wait(), timeout)
-            except TimeoutError:
+        deadline = time.monotonic() + timeout
+        while not self.updates and timeout > 0:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 return []
+            self._new_update.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), remaining)
+            if self._poll_gen[bot] != mine:
+                self.conflicts += 1
+                return 409, {
+                    "ok": False,
+                    "error_code": 409,
+                    "description": "Conflict: terminated by other getUpdates request; make "
+                    "sure that only one bot instance is running",
+                }
         limit = int(params.get("limit") or 100)
         return self.updates[:limit]
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> Any:
-        throttled = self._throttled()
+        chat_id = int(params["chat_id"])
+        if self.failures:
+            return self.failures.popleft()
+        throttled = self._throttled(chat_id)
         if throttled is not None:
             return throttled
-        chat_id = int(params["chat_id"])
         if chat_id in self.blocked:
             return 403, {
                 "ok": False,
@@ -282,23 +312,34 @@ class FakeBotApi:
             "text": params["text"],
         }
 
-    def _throttled(self) -> tuple[int, Any] | None:
-        """Answer 429 past `rate_limit` messages in the last second, as Telegram does."""
+    def _throttled(self, chat_id: int) -> tuple[int, Any] | None:
+        """Answer 429 past `rate_limit` messages in the last second, or past a private chat's
+        burst (then about `chat_per_second`), as Telegram does."""
+        now = time.monotonic()
+        if self.chat_burst is not None and chat_id > 0:
+            tokens, then = self._chat_tokens.get(chat_id, (float(self.chat_burst), now))
+            tokens = min(float(self.chat_burst), tokens + (now - then) * self.chat_per_second)
+            if tokens < 1.0:
+                self._chat_tokens[chat_id] = (tokens, now)
+                return self._too_many(max(1, int((1.0 - tokens) / self.chat_per_second + 0.999)))
+            self._chat_tokens[chat_id] = (tokens - 1.0, now)
         if self.rate_limit is None:
             return None
-        now = time.monotonic()
         while self._recent and now - self._recent[0] > 1.0:
             self._recent.popleft()
         if len(self._recent) >= self.rate_limit:
-            self.too_many += 1
-            return 429, {
-                "ok": False,
-                "error_code": 429,
-                "description": "Too Many Requests: retry after 1",
-                "parameters": {"retry_after": 1},
-            }
+            return self._too_many(1)
         self._recent.append(now)
         return None
+
+    def _too_many(self, seconds: int) -> tuple[int, Any]:
+        self.too_many += 1
+        return 429, {
+            "ok": False,
+            "error_code": 429,
+            "description": f"Too Many Requests: retry after {seconds}",
+            "parameters": {"retry_after": seconds},
+        }
 
 
 class KillingBotApi(FakeBotApi):
