@@ -287,8 +287,8 @@ async def test_the_spreadsheet_round_trip_is_checked_row_by_row_and_idempotent(
     page = await refused.text()
     assert refused.status == 400 and "Không có gì thay đổi: 2 dòng cần sửa" in page
     # Rows in the report's order: land (BL26-0002), social policy, infrastructure.
-    assert "Dòng 2 (BL26-0002): không có bộ phận «Phòng Tài chính»" in page
-    assert "hạn trả lời «ngày mai» không phải một ngày" in page
+    assert "Dòng 2 (BL26-0002): không có bộ phận “Phòng Tài chính”" in page
+    assert "hạn trả lời “ngày mai” không phải một ngày" in page
     assert "Dòng 3 (BL26-0003): nội dung trả lời dài 2 ký tự" in page
     assert (
         office.rows("SELECT * FROM clusters ORDER BY id") == before
