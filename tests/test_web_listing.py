@@ -69,9 +69,10 @@ async def agrees_with_a_fresh_read(office: Harness, client: Client) -> DialogueV
     services = services_of(office)
     async with services.store.reader() as rd:
         dialogue = await rd.dialogue_by_code("BL26")
-        assert dialogue is not None
-        kept = await kept_listings(client).view(rd, dialogue)
-        fresh = await Listings(services.engine.plan, services.texts).view(rd, dialogue)
+    assert dialogue is not None
+    kept = await kept_listings(client).view(services.store, dialogue)
+    fresh = await Listings(services.engine.plan, services.texts).view(services.store, dialogue)
+    async with services.store.reader() as rd:
         report, questions = await cluster_summaries(
             rd, services.engine.plan, services.texts, dialogue
         )

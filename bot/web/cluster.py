@@ -83,9 +83,10 @@ async def cluster_page(
         first = found[0]
         dialogue = await rd.dialogue_by_code(first.dialogue_code)
         assert dialogue is not None
-        view = await ctx.listings.view(rd, dialogue)
-        group = view.members.get(cid, [])
-        record = view.records.get(cid)
+    view = await ctx.listings.view(ctx.services.store, dialogue)
+    group = view.members.get(cid, [])  # lists in the view are replaced, never changed
+    record = view.records.get(cid)
+    async with ctx.services.store.reader() as rd:
         recipients = len(await rd.recipients(cid))
         pairs = [
             p

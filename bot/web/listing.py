@@ -23,7 +23,7 @@ from domain.reports.data import ClusterSummary
 from domain.texts import Texts
 from domain.timefmt import fmt_date
 from handlers.reporting import summarize
-from storage.base import Transaction
+from storage.base import Store
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,9 @@ class DialogueView:
         return record.department if record else None
 
 
+PAUSE_EVERY = 200  # rows or clusters between two turns of the event loop, in a first read
+
+
 class Listings:
     """One view per dialogue, for the life of the process."""
 
@@ -88,27 +91,48 @@ class Listings:
         self._views: dict[int, DialogueView] = {}
         self._locks: dict[int, asyncio.Lock] = {}
 
-    async def view(self, tx: Transaction, dialogue: Dialogue) -> DialogueView:
+    async def view(self, store: Store, dialogue: Dialogue) -> DialogueView:
+        """The dialogue as it is now, read on the read connection; a first read is made after
+        that connection is given back (the residents' inbox reads on it too)."""
         lock = self._locks.setdefault(dialogue.id, asyncio.Lock())
         async with lock:
             view = self._views.get(dialogue.id)
-            if view is None:
-                view = self._views[dialogue.id] = DialogueView(dialogue)
-            view.dialogue = dialogue
-            rev, count, rows, records = await tx.desk_changes(dialogue.id, view.rev)
-            if rev == view.rev and count == len(view.entries):
-                return view
-            if len(view.entries) + sum(r.question.id not in view.entries for r in rows) != count:
-                # Rows went away without a trace (deleted by hand): read it all again.
-                view = self._views[dialogue.id] = DialogueView(dialogue)
-                rev, count, rows, records = await tx.desk_changes(dialogue.id, -1)
-            self._apply(view, rows, records)
-            view.rev = rev
-            return view
+            async with store.reader() as rd:
+                if view is not None:
+                    view.dialogue = dialogue
+                    rev, count, rows, records = await rd.desk_changes(dialogue.id, view.rev)
+                    if rev == view.rev and count == len(view.entries):
+                        return view
+                    new = sum(r.question.id not in view.entries for r in rows)
+                    if len(view.entries) + new == count:
+                        # What changed, applied without a pause: a page being made from this
+                        # view never sees it half brought up to date.
+                        await self._apply(view, rows, records, pause=False)
+                        view.rev = rev
+                        return view
+                    # Else rows went away without a trace (deleted by hand): read it all again.
+                rev, _, rows, records = await rd.desk_changes(dialogue.id, -1)
+            # The whole dialogue takes most of a second with thousands of questions: made
+            # aside, letting the residents' replies through now and then, put in place whole.
+            fresh = DialogueView(dialogue)
+            await self._apply(fresh, rows, records, pause=True)
+            fresh.rev = rev
+            self._views[dialogue.id] = fresh
+            return fresh
 
-    def _apply(self, view: DialogueView, rows: list[DeskRow], records: list[ClusterRecord]) -> None:
+    async def _apply(
+        self, view: DialogueView, rows: list[DeskRow], records: list[ClusterRecord], pause: bool
+    ) -> None:
+        """Bring `view` up to date with `rows` and `records`; `pause`: give the event loop a
+        turn every PAUSE_EVERY rows or clusters (only for a view no one else sees yet)."""
+
+        async def turn(n: int) -> None:
+            if pause and n % PAUSE_EVERY == PAUSE_EVERY - 1:
+                await asyncio.sleep(0)
+
         touched: set[int] = set()
-        for row in rows:
+        for n, row in enumerate(rows):
+            await turn(n)
             old = view.entries.get(row.question.id)
             if old is not None:
                 touched.add(old.row.question.cluster_id)
@@ -125,7 +149,8 @@ class Listings:
             key=lambda e: e.row.question.id,
         ):
             view.members.setdefault(entry.row.question.cluster_id, []).append(entry)
-        for cid in touched:
+        for n, cid in enumerate(touched):
+            await turn(n)
             group = view.members.get(cid)
             if not group:
                 view.summaries.pop(cid, None)

@@ -169,10 +169,10 @@ async def questions_page(request: web.Request) -> web.StreamResponse:
     filters = Filters.of(dict(request.query))
     async with ctx.services.store.reader() as rd:
         dialogue = await dialogue_by_code(rd, request)
-        if dialogue is None:
-            return no_dialogue(request)
-        view = await ctx.listings.view(rd, dialogue)
-        total = len(view.entries)
+    if dialogue is None:
+        return no_dialogue(request)
+    view = await ctx.listings.view(ctx.services.store, dialogue)
+    total = len(view.entries)
     listing = build_listing(ctx.plan, view, filters)
     page = min(filters.page, listing.pages)
     make = fragments(request)
