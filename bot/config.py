@@ -39,6 +39,7 @@ from domain.plan import (
     ReminderSettings,
     ReportSettings,
     RolesSettings,
+    WebSettings,
 )
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "Settings",
     "StorageSettings",
     "TelegramSettings",
+    "WebSettings",
     "ZaloSettings",
     "load_settings",
     "parse_settings",
@@ -193,6 +195,16 @@ CHECKS: dict[str, tuple[type[Any], dict[str, checks.Check]]] = {
         CommitmentSettings,
         {"remind_before": checks.days, "remind_after": checks.days},
     ),
+    "web": (
+        WebSettings,
+        {
+            "listen": checks.raw_text,
+            "port": checks.integer(0, 65535, "config_error.port"),
+            "public_url": checks.web_url,
+            # A working day is the longest a sign-in should last on an office PC; 3 days at most.
+            "session_hours": checks.integer(1, 72),
+        },
+    ),
     "zalo": (
         ZaloSettings,
         {
@@ -296,6 +308,7 @@ def parse_settings(
         reminders=_section(raw, "reminders", ReminderSettings),
         meeting=_section(raw, "meeting", MeetingSettings),
         commitments=_section(raw, "commitments", CommitmentSettings),
+        web=_section(raw, "web", WebSettings),
         telegram=telegram,
         storage=storage,
         zalo=zalo,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.plan import person_id
@@ -155,6 +156,18 @@ def api_root(full: str, value: object) -> str:
 
 def optional_url(full: str, value: object) -> str | None:
     return url(full, value) if raw_text(full, value) else None
+
+
+def web_url(full: str, value: object) -> str:
+    """The office page's public address: empty, or http(s)://host[/path] without a query."""
+    text = raw_text(full, value).strip()
+    if not text:
+        return ""
+    address = text if re.fullmatch(r"https?://[^\s/]+(/\S*)?", text) else ""
+    parts = urlsplit(address)
+    if not address or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(full, t("config_error.web_public_url"))
+    return address.rstrip("/")
 
 
 def token(full: str, value: object) -> str:

@@ -190,6 +190,35 @@ class ReportSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The office's web page (bot/web/), served by the bot itself when `port` is set."""
+
+    listen: str = "127.0.0.1"
+    port: int | None = None  # None: no web page
+    # The address officials open, e.g. the commune's HTTPS reverse proxy; sign-in links sent by
+    # /web start with it. Empty: http://<listen>:<port>.
+    public_url: str = ""
+    # How long a sign-in lasts before /web must be sent again.
+    session_hours: int = 8
+
+    @property
+    def enabled(self) -> bool:
+        return self.port is not None
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.listen}]" if ":" in self.listen else self.listen
+        return f"http://{host}:{self.port}"
+
+    @property
+    def secure(self) -> bool:
+        """Behind HTTPS: the session cookie is sent over HTTPS only."""
+        return self.public_url.lower().startswith("https://")
+
+
+@dataclass(frozen=True)
 class Plan:
     commune: CommuneSettings
     roles: RolesSettings = RolesSettings()
@@ -204,6 +233,7 @@ class Plan:
     reminders: ReminderSettings = ReminderSettings()
     meeting: MeetingSettings = MeetingSettings()
     commitments: CommitmentSettings = CommitmentSettings()
+    web: WebSettings = WebSettings()
 
     def department_for(self, category: str) -> Department | None:
         """The department that answers `category` by default."""

@@ -70,6 +70,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("dscamket", Flow.FOLLOWUP, Role.OFFICIAL, False, True),
     Command("chuahailong", Flow.FOLLOWUP, Role.OFFICIAL, False, True),
     Command("phanhoi", Flow.FOLLOWUP, Role.OFFICIAL, False, True),
+    # Never answered in a group: the sign-in link is for the official who asked, alone.
+    Command("web", Flow.OFFICE, Role.OFFICIAL, False, False),
     Command("dshoinghi", Flow.ADMIN, Role.OFFICIAL, False, True),
     Command("thongbao", Flow.ADMIN, Role.ADMIN, False, True),
     Command("ketluan", Flow.ADMIN, Role.ADMIN, False, True),

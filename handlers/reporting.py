@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from domain.categories import category_sort_key
 from domain.models import ClusterRecord, Dialogue, Question
 from domain.plan import Plan
-from domain.privacy import public_text
+from domain.privacy import hide_personal, public_text
 from domain.reports.data import (
     ClusterSummary,
     CommitmentLine,
@@ -31,7 +32,7 @@ def default_due(plan: Plan, dialogue: Dialogue) -> date:
     return next_working_day(local + timedelta(days=plan.answers.due_days))
 
 
-def _summary(
+def summarize(
     plan: Plan,
     texts: Texts,
     dialogue: Dialogue,
@@ -56,7 +57,7 @@ def _summary(
         dialogue_code=dialogue.code,
         category=first.category,
         category_label=plan.category_label(first.category),
-        text=public_text(first, texts) if public else first.text,
+        text=representative_text(first, record, texts, public),
         receipt_codes=tuple(q.receipt_code for q in members),
         askers=len(members),
         backers=backers,
@@ -72,6 +73,18 @@ def _summary(
         if record and record.answered_at
         else None,
     )
+
+
+def representative_text(
+    first: Question, record: ClusterRecord | None, texts: Texts, public: bool
+) -> str:
+    """What stands for a cluster in the report and the digests: the text an official wrote for
+    it (the residents' own texts stay as they wrote them), else its first question's; `public`:
+    with personal details hidden, the office's wording too."""
+    written = record.report_text if record is not None else None
+    if written:
+        return hide_personal(written, texts, (first.author_name,)) if public else written
+    return public_text(first, texts) if public else first.text
 
 
 async def cluster_summaries(
@@ -108,7 +121,7 @@ async def cluster_summaries(
             continue
         backers = sum(supports.get(q.id, 0) for q in members)
         out.append(
-            _summary(
+            summarize(
                 plan,
                 texts,
                 dialogue,
@@ -226,3 +239,59 @@ async def build_report(
         public=public,
         commitments=commitments,
     )
+
+
+def report_files(
+    data: ReportData, texts: Texts, kinds: tuple[str, ...] = ("docx", "xlsx")
+) -> list[tuple[str, bytes]]:
+    """The report as the office signs it ("docx") and its table ("xlsx"), with their file
+    names; slow (seconds for a large dialogue): callers run it off the event loop."""
+    # Imported when used: python-docx and openpyxl take a while to import.
+    from domain.reports.docx_report import render_docx
+    from domain.reports.xlsx_report import render_xlsx
+
+    suffix = "-cong-khai" if data.public else ""
+    stamp = data.generated_at.strftime("%Y%m%d")
+    code = data.dialogue_code
+    files = []
+    if "docx" in kinds:
+        files.append((f"bao-cao-{code}{suffix}-{stamp}.docx", render_docx(data, texts)))
+    if "xlsx" in kinds:
+        files.append((f"tong-hop-{code}{suffix}-{stamp}.xlsx", render_xlsx(data, texts)))
+    return files
+
+
+def audit_label(texts: Texts, action: str) -> str:
+    """How the audit log names an action; an action this version has no words for (written by
+    a newer one) is shown as stored."""
+    key = f"audit.{action}"
+    return texts(key) if key in texts else action
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A cluster whose answer is past its due date, neither answered nor forwarded."""
+
+    dialogue: Dialogue
+    first: Question
+    department: str | None  # its name
+    due: date
+
+
+async def overdue_clusters(
+    tx: Transaction, plan: Plan, dialogues: list[Dialogue], today: date
+) -> list[Overdue]:
+    found: list[Overdue] = []
+    for d in dialogues:
+        clusters = await tx.clusters_of(d.id)
+        questions = {q.id: q for q in await tx.dialogue_questions(d.id)}
+        for cid, record in sorted(clusters.items()):
+            due = record.answer_due or (default_due(plan, d) if record.department else None)
+            if due is None or due >= today or record.answer or record.forwarded_to:
+                continue
+            first = questions.get(cid)
+            if first is None:
+                continue
+            dept = plan.department(record.department)
+            found.append(Overdue(d, first, dept.name if dept else record.department, due))
+    return found

@@ -37,7 +37,9 @@ from domain.models import (
     ConversationState,
     Delivery,
     DeliveryStatus,
+    DeskRow,
     Dialogue,
+    DialogueCounts,
     DialogueSpec,
     InboxItem,
     IndexEntry,
@@ -46,6 +48,7 @@ from domain.models import (
     Recipient,
     Resident,
     SuggestedPair,
+    WebSession,
 )
 
 
@@ -284,6 +287,38 @@ class Transaction(Protocol):
         self, question_id: int, earlier_id: int, confidence: float
     ) -> None: ...
     async def earlier_links(self, dialogue_id: int) -> list[EarlierLink]: ...
+    # The office's web page (bot/web/): sign-in links and sessions kept as hashes of their
+    # secrets, the text that stands for a cluster in the report, the figures the pages show
+    async def add_web_link(
+        self, token_hash: str, person: str, at: datetime, expires: datetime
+    ) -> None: ...
+    async def web_link(self, token_hash: str, at: datetime) -> tuple[str, str | None]:
+        """("ok" | "used" | "expired" | "unknown", the person the link was sent to)."""
+        ...
+
+    async def use_web_link(self, token_hash: str, at: datetime) -> tuple[str, str | None]:
+        """Like `web_link`; an "ok" link is marked used, so it opens one session once."""
+        ...
+
+    async def add_web_session(
+        self, token_hash: str, person: str, csrf: str, at: datetime, expires: datetime
+    ) -> None: ...
+    async def web_session(self, token_hash: str, at: datetime) -> WebSession | None: ...
+    async def staff_role(self, person: str) -> str | None: ...
+    async def end_web_session(self, token_hash: str) -> None: ...
+    async def prune_web(self, before: datetime) -> int: ...
+    async def set_report_text(
+        self, cluster_id: int, text: str | None, by: str, at: datetime
+    ) -> None: ...
+    async def question_channels(self, dialogue_id: int) -> dict[int, str]: ...
+    async def desk_changes(
+        self, dialogue_id: int, after: int
+    ) -> tuple[int, int, list[DeskRow], list[ClusterRecord]]:
+        """(the revision read, the dialogue's number of questions, its questions and cluster
+        records changed since revision `after`; all for -1)."""
+        ...
+
+    async def dialogue_counts(self) -> dict[int, DialogueCounts]: ...
 
 
 class Store(Protocol):

@@ -38,6 +38,7 @@ from storage.sqlite_meeting import MeetingQueries
 from storage.sqlite_office import OfficeQueries
 from storage.sqlite_privacy import PrivacyQueries
 from storage.sqlite_queue import QueueQueries
+from storage.sqlite_web import WebQueries
 
 __all__ = ["NewerDatabase", "SqliteStore", "SqliteTransaction", "StoreUnavailable"]
 
@@ -143,8 +144,19 @@ def _resident(row: Sequence[Any]) -> Resident:
     )
 
 
+# For the other query modules of this package (storage/sqlite_web.py).
+QUESTION_COLUMNS = _QUESTION_COLUMNS
+question_of = _question
+
+
 class SqliteTransaction(
-    OfficeQueries, AdminQueries, ClusterQueries, PrivacyQueries, QueueQueries, MeetingQueries
+    OfficeQueries,
+    AdminQueries,
+    ClusterQueries,
+    PrivacyQueries,
+    QueueQueries,
+    MeetingQueries,
+    WebQueries,
 ):
     """Queries over one connection; the caller owns BEGIN/COMMIT."""
 

@@ -17,7 +17,7 @@ from domain.models import ClusterRecord, ClusterState, QuestionStatus, Suggested
 
 _CLUSTER_COLUMNS = (
     "id, dialogue_id, department, answer_due, answer, answered_at, answered_by, forwarded_to, "
-    "reviewed_by, reviewed_at"
+    "reviewed_by, reviewed_at, report_text"
 )
 
 
@@ -37,7 +37,13 @@ def _cluster(row: aiosqlite.Row) -> ClusterRecord:
         forwarded_to=row[7],
         reviewed_by=row[8],
         reviewed_at=_opt_dt(row[9]),
+        report_text=row[10],
     )
+
+
+# For storage/sqlite_web.py.
+CLUSTER_COLUMNS = _CLUSTER_COLUMNS
+cluster_record = _cluster
 
 
 def _pair(row: aiosqlite.Row) -> SuggestedPair:
@@ -191,7 +197,7 @@ class ClusterQueries:
                 "answered_at = COALESCE(answered_at, ?), answered_by = COALESCE(answered_by, ?), "
                 "forwarded_to = COALESCE(forwarded_to, ?), "
                 "reviewed_by = COALESCE(reviewed_by, ?), reviewed_at = COALESCE(reviewed_at, ?), "
-                "updated_at = ? WHERE id = ?",
+                "report_text = COALESCE(report_text, ?), updated_at = ? WHERE id = ?",
                 (
                     gone.department,
                     None if gone.answer_due is None else gone.answer_due.isoformat(),
@@ -201,6 +207,7 @@ class ClusterQueries:
                     gone.forwarded_to,
                     gone.reviewed_by,
                     None if gone.reviewed_at is None else gone.reviewed_at.isoformat(),
+                    gone.report_text,
                     at.isoformat(),
                     keep,
                 ),
@@ -238,15 +245,18 @@ class ClusterQueries:
             )
             await self._conn.execute(
                 "INSERT INTO clusters (id, dialogue_id, department, answer_due, answer, "
-                "answered_at, answered_by, forwarded_to, reviewed_by, reviewed_at, updated_at) "
+                "answered_at, answered_by, forwarded_to, reviewed_by, reviewed_at, report_text, "
+                "updated_at) "
                 "SELECT ?, dialogue_id, department, answer_due, answer, answered_at, "
-                "answered_by, forwarded_to, reviewed_by, reviewed_at, ? FROM clusters WHERE id = ?",
+                "answered_by, forwarded_to, reviewed_by, reviewed_at, report_text, ? "
+                "FROM clusters WHERE id = ?",
                 (new_id, at.isoformat(), old),
             )
             await self._conn.execute(
                 "UPDATE clusters SET department = NULL, answer_due = NULL, answer = NULL, "
                 "answered_at = NULL, answered_by = NULL, forwarded_to = NULL, "
-                "reviewed_by = NULL, reviewed_at = NULL, updated_at = ? WHERE id = ?",
+                "reviewed_by = NULL, reviewed_at = NULL, report_text = NULL, updated_at = ? "
+                "WHERE id = ?",
                 (at.isoformat(), old),
             )
         else:
