@@ -49,6 +49,21 @@ RESIDENT_SECTIONS = frozenset(
         "notify",
         "zalo",
         "error",
+        # The conference day and after (locale/vi/meeting.toml).
+        "speak",
+        "follow",
+        "rate",
+        "memory",
+    }
+)
+# In a staff section, but sent to residents.
+RESIDENT_KEYS = frozenset(
+    {
+        "speakers.your_turn",
+        "onspot.notice",
+        "commitments.done_notice",
+        "commitments.in_conclusion",
+        "unsatisfied.reply_notice",
     }
 )
 
@@ -65,7 +80,15 @@ ANSWER = (
 # Fields whose value someone else wrote and whose length is theirs.
 QUOTED = frozenset({"text", "answer", "summary", "items", "first", "second"})
 # In a resident section, but read by the office.
-STAFF_KEYS = frozenset({"remind.overdue", "remind.overdue_line", "remind.conclusion_due"})
+STAFF_KEYS = frozenset(
+    {
+        "remind.overdue",
+        "remind.overdue_line",
+        "remind.conclusion_due",
+        "memory.office_notice",
+        "memory.digest_line",
+    }
+)
 SAMPLES: dict[str, str] = {
     "commune": "xã Bình Lư",
     "title": TITLE,
@@ -155,7 +178,8 @@ def render_all(texts: Texts | None = None) -> list[Rendered]:
             Rendered(
                 key=key,
                 text=texts(key, **values),
-                resident=key.split(".")[0] in RESIDENT_SECTIONS and key not in STAFF_KEYS,
+                resident=(key.split(".")[0] in RESIDENT_SECTIONS and key not in STAFF_KEYS)
+                or key in RESIDENT_KEYS,
                 quotes=bool(names & QUOTED),
             )
         )

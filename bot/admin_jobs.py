@@ -20,7 +20,7 @@ from domain.timefmt import fmt_datetime, fmt_day
 from domain.workdays import due_dates
 from handlers.admin import start_broadcast
 from handlers.common import snippet
-from handlers.reporting import default_due
+from handlers.reporting import overdue_clusters
 
 log = logging.getLogger(__name__)
 
@@ -99,28 +99,18 @@ async def remind_office(services: Services, sender: Sender, chat: str, now: date
             return done
         await tx.kv_set("remind:office", today.isoformat())
         dialogues = await tx.dialogues()
-        overdue: list[str] = []
+        overdue = [
+            texts(
+                "remind.overdue_line",
+                code=late.first.receipt_code,
+                department=late.department,
+                due=fmt_day(late.due),
+                text=snippet(late.first.text, 80),
+            )
+            for late in await overdue_clusters(tx, settings, dialogues, today)
+        ]
         conclusions: list[str] = []
         for d in dialogues:
-            clusters = await tx.clusters_of(d.id)
-            questions = {q.id: q for q in await tx.dialogue_questions(d.id)}
-            for cid, record in sorted(clusters.items()):
-                due = record.answer_due or (default_due(settings, d) if record.department else None)
-                if due is None or due >= today or record.answer or record.forwarded_to:
-                    continue
-                first = questions.get(cid)
-                if first is None:
-                    continue
-                dept = settings.department(record.department)
-                overdue.append(
-                    texts(
-                        "remind.overdue_line",
-                        code=first.receipt_code,
-                        department=dept.name if dept else record.department,
-                        due=fmt_day(due),
-                        text=snippet(first.text, 80),
-                    )
-                )
             conclusion = await tx.conclusion(d.id)
             published = conclusion is not None and conclusion.published_at is not None
             conclusions += _conclusion_note(services, d, published, today)

@@ -15,7 +15,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import admin_jobs, office_jobs
+from bot import admin_jobs, meeting_jobs, office_jobs
 from bot import telegram_channel as tg
 from bot.admin_jobs import BroadcastProgress
 from bot.aiohttp_request import AiohttpRequest
@@ -137,6 +137,7 @@ async def run_tick(services: Services, senders: dict[str, Sender]) -> list[str]:
     done = await admin_jobs.start_due_broadcasts(services, now)
     done += await admin_jobs.plan_reminders(services, now)
     done += await office_jobs.tick(services, senders)
+    done += await meeting_jobs.tick(services, now)
     local = now.astimezone(services.settings.commune.tz)
     chat = await office_jobs.office_chat(services, tg.CHANNEL)
     sender = senders.get(tg.CHANNEL)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import cluster_cli, dialogue_cli, paper_cli, store_cli
-from bot.config import ConfigError, Settings, StorageSettings, load_settings
+from bot.config import ConfigError, Settings, StorageSettings, WebSettings, load_settings
 from domain.dedupe.clusters import DEFAULT_JOIN
 from domain.texts import load_texts
 from storage.sqlite import NewerDatabase, StoreUnavailable
@@ -36,6 +36,16 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help=h("cli_help.demo"))
     demo.add_argument("--db", type=Path, default=Path("demo.sqlite3"), help=h("cli_help.demo_db"))
     demo.add_argument("--as", dest="user", default="nguoi-dan-1", help=h("cli_help.demo_as"))
+    demo.add_argument(
+        "--web",
+        type=int,
+        nargs="?",
+        const=8080,
+        default=None,
+        metavar="PORT",
+        help=h("cli_help.demo_web"),
+    )
+    sub.add_parser("web", help=h("cli_help.web"))
     cluster_cli.register(sub)
     dialogue_cli.register(sub)
     paper_cli.register(sub)
@@ -83,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return paper_cli.run_template(args, settings)
         if args.command == "report":
             return _report(settings, args.dialogue, args.out, args.public, args.number.strip())
+        if args.command == "web":
+            return _web(settings)
         return _run(settings)
     except ConfigError as exc:
         return _fail(exc.key, exc.problem)
@@ -156,9 +168,7 @@ async def _report_files(
     settings: Settings, code: str, public: bool, number: str = ""
 ) -> list[tuple[str, bytes]] | None:
     from bot.services import open_services
-    from domain.reports.docx_report import render_docx
-    from domain.reports.xlsx_report import render_xlsx
-    from handlers.reporting import build_report
+    from handlers.reporting import build_report, report_files
 
     texts = load_texts()
     services = await open_services(settings)
@@ -172,12 +182,7 @@ async def _report_files(
             data = dataclasses.replace(data, number=number)
     finally:
         await services.close()
-    suffix = "-cong-khai" if public else ""
-    stamp = data.generated_at.strftime("%Y%m%d")
-    return [
-        (f"bao-cao-{dialogue.code}{suffix}-{stamp}.docx", render_docx(data, texts)),
-        (f"tong-hop-{dialogue.code}{suffix}-{stamp}.xlsx", render_xlsx(data, texts)),
-    ]
+    return report_files(data, texts)
 
 
 def _report(settings: Settings, code: str, out: Path, public: bool, number: str = "") -> int:
@@ -223,26 +228,66 @@ def _option_error(option: str, problem: str) -> int:
     return EXIT_CONFIG
 
 
+def _web(settings: Settings) -> int:
+    from bot.web.server import DEFAULT_PORT, serve_alone
+
+    if settings.web.port is None:
+        settings = dataclasses.replace(
+            settings, web=dataclasses.replace(settings.web, port=DEFAULT_PORT)
+        )
+    asyncio.run(serve_alone(settings))
+    return 0
+
+
+# Plays the office in the demo: `--as van-phong`, and the one the demo's page signs in.
+DEMO_OFFICIAL = "van-phong"
+
+
 def _demo(args: argparse.Namespace) -> int:
     from bot.services import open_services
-    from bot.terminal import run_terminal
+    from bot.terminal import CHANNEL, run_terminal
 
     logging.getLogger().setLevel(logging.WARNING)
     config = args.config
     if config is None:
         config = Path("config.toml") if Path("config.toml").exists() else EXAMPLE_CONFIG
     settings = load_settings(config)
-    settings = dataclasses.replace(settings, storage=StorageSettings(path=args.db))
+    official = f"{CHANNEL}:{DEMO_OFFICIAL}"
+    settings = dataclasses.replace(
+        settings,
+        storage=StorageSettings(path=args.db),
+        roles=dataclasses.replace(settings.roles, officials=settings.roles.officials | {official}),
+    )
+    if args.web is not None:
+        # On this machine only, whatever the config says: the demo's page is for trying out.
+        settings = dataclasses.replace(settings, web=WebSettings(listen="127.0.0.1", port=args.web))
     texts = load_texts()
     banner = texts("cli.demo_banner", commune=settings.commune.name, db=args.db)
 
     async def go() -> None:
         services = await open_services(settings)
+        server = None
         try:
+            intro = banner
+            if args.web is not None:
+                from bot.web.server import start_web
+                from handlers.web_access import SIGN_IN_PATH, issue_link
+
+                server = await start_web(services)
+                async with services.store.transaction() as tx:
+                    token = await issue_link(tx, official, services.clock())
+                intro += "\n" + texts(
+                    "cli.demo_web",
+                    address=server.address,
+                    link=f"{server.address}{SIGN_IN_PATH}{token}",
+                    official=DEMO_OFFICIAL,
+                )
             await run_terminal(
-                services, user=args.user, stdin=sys.stdin, stdout=sys.stdout, banner=banner
+                services, user=args.user, stdin=sys.stdin, stdout=sys.stdout, banner=intro
             )
         finally:
+            if server is not None:
+                await server.stop()
             await services.close()
 
     try:

@@ -29,25 +29,30 @@ from domain.plan import (
     DEFAULT_RECEPTION,
     DEFAULT_SIGNER_TITLE,
     AnswerSettings,
+    CommitmentSettings,
     CommuneSettings,
     Department,
     DigestSettings,
     LimitsSettings,
+    MeetingSettings,
     Plan,
     ReminderSettings,
     ReportSettings,
     RolesSettings,
+    WebSettings,
 )
 
 __all__ = [
     "DEFAULT_RECEPTION",
     "DEFAULT_SIGNER_TITLE",
     "AnswerSettings",
+    "CommitmentSettings",
     "CommuneSettings",
     "ConfigError",
     "Department",
     "DigestSettings",
     "LimitsSettings",
+    "MeetingSettings",
     "Plan",
     "ReminderSettings",
     "ReportSettings",
@@ -55,6 +60,7 @@ __all__ = [
     "Settings",
     "StorageSettings",
     "TelegramSettings",
+    "WebSettings",
     "ZaloSettings",
     "load_settings",
     "parse_settings",
@@ -153,6 +159,8 @@ CHECKS: dict[str, tuple[type[Any], dict[str, checks.Check]]] = {
             "admins": checks.people,
             "officials": checks.people,
             "collectors": checks.people,
+            "secretaries": checks.people,
+            "supervisors": checks.people,
             "office_chat_id": checks.integer(-(2**63), 2**63 - 1),
         },
     ),
@@ -192,6 +200,21 @@ CHECKS: dict[str, tuple[type[Any], dict[str, checks.Check]]] = {
             "deadline_days": checks.days,
             "meeting_days": checks.days,
             "per_second": checks.rate(30, above="config_error.reminders_rate"),
+        },
+    ),
+    "meeting": (MeetingSettings, {"evening": checks.time_of_day}),
+    "commitments": (
+        CommitmentSettings,
+        {"remind_before": checks.days, "remind_after": checks.days},
+    ),
+    "web": (
+        WebSettings,
+        {
+            "listen": checks.raw_text,
+            "port": checks.integer(0, 65535, "config_error.port"),
+            "public_url": checks.web_url,
+            # A working day is the longest a sign-in should last on an office PC; 3 days at most.
+            "session_hours": checks.integer(1, 72),
         },
     ),
     "zalo": (
@@ -298,6 +321,9 @@ def parse_settings(
         answers=_section(raw, "answers", AnswerSettings),
         report=report,
         reminders=_section(raw, "reminders", ReminderSettings),
+        meeting=_section(raw, "meeting", MeetingSettings),
+        commitments=_section(raw, "commitments", CommitmentSettings),
+        web=_section(raw, "web", WebSettings),
         telegram=telegram,
         storage=storage,
         zalo=zalo,
@@ -401,7 +427,9 @@ def _departments(value: object, known: set[str]) -> tuple[Department, ...]:
         if not name:
             raise ConfigError(f"{where}.name", _t("config_error.department_name"))
         cats = _known_categories(f"{where}.categories", item.get("categories"), known)
-        out.append(Department(key, name, cats))
+        # Who is reminded of the department's commitments (optional: else the office group).
+        officials = checks.people(f"{where}.officials", item.get("officials", []))
+        out.append(Department(key, name, cats, officials))
     return tuple(out)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from domain.plan import person_id
@@ -123,6 +124,16 @@ def clock_time(full: str, value: object) -> time:
     return time(hour, minute)
 
 
+def time_of_day(full: str, value: object) -> time:
+    """A time of day "HH:MM", for settings other than the digest's (whose text names it)."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
+        raise ConfigError(full, t("config_error.time_format"))
+    hour, minute = (int(x) for x in value.split(":"))
+    if hour > 23 or minute > 59:
+        raise ConfigError(full, t("config_error.digest_time_invalid"))
+    return time(hour, minute)
+
+
 def days(full: str, value: object) -> tuple[int, ...]:
     if not isinstance(value, list) or not all(
         isinstance(v, int) and not isinstance(v, bool) and 0 < v <= 60 for v in value
@@ -145,6 +156,18 @@ def api_root(full: str, value: object) -> str:
 
 def optional_url(full: str, value: object) -> str | None:
     return url(full, value) if raw_text(full, value) else None
+
+
+def web_url(full: str, value: object) -> str:
+    """The office page's public address: empty, or http(s)://host[/path] without a query."""
+    text = raw_text(full, value).strip()
+    if not text:
+        return ""
+    address = text if re.fullmatch(r"https?://[^\s/]+(/\S*)?", text) else ""
+    parts = urlsplit(address)
+    if not address or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(full, t("config_error.web_public_url"))
+    return address.rstrip("/")
 
 
 def token(full: str, value: object) -> str:

@@ -86,6 +86,7 @@ async def serve(settings: Settings) -> None:
     zalo = None
     poller: TelegramPoller | None = None
     inbox: Inbox | None = None
+    web_server = None
     background: list[asyncio.Task[None]] = []
     try:
         if settings.telegram.token:
@@ -123,9 +124,17 @@ async def serve(settings: Settings) -> None:
                 raise ChannelStartError(
                     "zalo.base_url", texts("runner.zalo_unreachable", problem=exc)
                 ) from exc
+        if settings.web.enabled:
+            # The office's page, in this process: the same services and clustering engine as
+            # the conversations, and answers it records go out through this outbox at once.
+            from bot.web.server import outbox_waker, start_web
+
+            web_server = await start_web(services, outbox_waker(outbox.flush))
         log.info(texts("runner.running"))
         await _until(stop, poller)
     finally:
+        if web_server is not None:
+            await web_server.stop()
         for task in background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

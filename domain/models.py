@@ -159,6 +159,8 @@ class ClusterRecord:
     forwarded_to: str | None
     reviewed_by: str | None = None  # an official looked at its members (merge, split, answer)
     reviewed_at: datetime | None = None
+    # The text an official wrote to stand for it in the report (None: its first question's).
+    report_text: str | None = None
 
     @property
     def handled(self) -> bool:
@@ -189,6 +191,38 @@ class SuggestedPair:
     created_at: datetime
     cluster: int  # the clusters the two questions are in now
     other_cluster: int
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """A browser signed in to the office's web page (bot/web/)."""
+
+    person: str  # "<channel>:<user id>", as in the roles
+    csrf: str  # every form of the session carries it
+    expires_at: datetime
+    granted: str | None  # the role granted in the chat, read with the session (None: none)
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    """A question as the office's page lists it, with what the page shows beside it."""
+
+    question: Question
+    channel: str  # "paper", the asker's chat channel, or "unknown" (their data deleted)
+    backers: int  # residents who backed this question
+    rev: int  # moved by every change to it (storage/migrations/010_web.sql)
+
+
+@dataclass(frozen=True)
+class DialogueCounts:
+    """A dialogue's figures for the office's overview."""
+
+    questions: int
+    clusters: int
+    assigned: int  # clusters given to a department, not yet answered or forwarded
+    answered: int
+    forwarded: int
+    complaints: int  # questions that read like a complaint
 
 
 @dataclass(frozen=True)

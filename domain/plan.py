@@ -59,21 +59,36 @@ def person_id(value: object) -> str | None:
 
 
 class Role(StrEnum):
-    """Who may do what. Each role may do all that the ones before it may; the values are
-    those the store keeps for roles granted in the chat."""
+    """Who may do what. Each role up to ADMIN may do all that the ones before it may; the values
+    are those the store keeps for roles granted in the chat.
+
+    SUPERVISOR stands apart: the Fatherland Front (MTTQ) and the People's Council read how
+    commitments are kept and whether residents are satisfied, and change nothing; officials and
+    admins may read the same."""
 
     RESIDENT = "resident"
     COLLECTOR = "collector"  # types in paper forms
+    SECRETARY = "secretary"  # the meeting's secretariat: floor questions, speakers, answers
     OFFICIAL = "official"  # the office's tools
     ADMIN = "admin"  # dialogues, notices, the conclusion, staff
+    SUPERVISOR = "supervisor"  # read-only: commitments and satisfaction, no personal data
 
 
-_RANK = {role: rank for rank, role in enumerate(Role)}
+_LADDER = (Role.RESIDENT, Role.COLLECTOR, Role.SECRETARY, Role.OFFICIAL, Role.ADMIN)
+_RANK = {role: rank for rank, role in enumerate(_LADDER)}
 
 
 def may(held: Role | None, needed: Role) -> bool:
     """Whether someone holding `held` (None: a resident) may do what needs `needed`."""
-    return _RANK[held or Role.RESIDENT] >= _RANK[needed]
+    held = held or Role.RESIDENT
+    if needed is Role.RESIDENT:
+        return True
+    if held is Role.SUPERVISOR:
+        # A supervisor is a resident who may also read: nothing a staff role may change.
+        return needed is Role.SUPERVISOR
+    if needed is Role.SUPERVISOR:
+        return _RANK[held] >= _RANK[Role.OFFICIAL]
+    return _RANK[held] >= _RANK[needed]
 
 
 @dataclass(frozen=True)
@@ -85,17 +100,28 @@ class RolesSettings:
     office_chat_id: int | None = None
     # Village heads and mass-organisation officers who type in paper forms.
     collectors: frozenset[str] = frozenset()
+    # The meeting's secretariat (Tổ thư ký): questions from the floor, speakers, answers.
+    secretaries: frozenset[str] = frozenset()
+    # Fatherland Front and People's Council members who follow the commitments (read-only).
+    supervisors: frozenset[str] = frozenset()
 
     def role_of(self, person: str) -> Role | None:
-        """The highest role the config gives `person` (roles granted in the chat aside)."""
-        if person in self.admins:
-            return Role.ADMIN
-        if person in self.officials:
-            return Role.OFFICIAL
-        return Role.COLLECTOR if person in self.collectors else None
+        """The highest role the config gives `person` (roles granted in the chat aside).
+
+        Someone listed as a supervisor and as a collector is a supervisor: read-only wins."""
+        for role, people in (
+            (Role.ADMIN, self.admins),
+            (Role.OFFICIAL, self.officials),
+            (Role.SECRETARY, self.secretaries),
+            (Role.SUPERVISOR, self.supervisors),
+            (Role.COLLECTOR, self.collectors),
+        ):
+            if person in people:
+                return role
+        return None
 
     def people(self) -> frozenset[str]:
-        return self.admins | self.officials | self.collectors
+        return self.admins | self.officials | self.collectors | self.secretaries | self.supervisors
 
 
 @dataclass(frozen=True)
@@ -110,6 +136,8 @@ class Department:
     key: str
     name: str
     categories: tuple[str, ...]
+    # The officials reminded of the department's commitments; none: the office group is.
+    officials: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -138,6 +166,20 @@ class ReminderSettings:
 
 
 @dataclass(frozen=True)
+class MeetingSettings:
+    # Askers of a question answered at the meeting are told at this time that day (commune
+    # time), or at once when it is later than that.
+    evening: time = time(19, 0)
+
+
+@dataclass(frozen=True)
+class CommitmentSettings:
+    # Working days before the due date to remind the responsible officials, and after it.
+    remind_before: tuple[int, ...] = (3, 1)
+    remind_after: tuple[int, ...] = (10, 5, 1)
+
+
+@dataclass(frozen=True)
 class ReportSettings:
     # Empty means "derived from the commune's name" (see bot.config).
     issuing_body: str = ""
@@ -145,6 +187,35 @@ class ReportSettings:
     place: str = ""
     signer_title: str = DEFAULT_SIGNER_TITLE
     signer_name: str = ""
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """The office's web page (bot/web/), served by the bot itself when `port` is set."""
+
+    listen: str = "127.0.0.1"
+    port: int | None = None  # None: no web page
+    # The address officials open, e.g. the commune's HTTPS reverse proxy; sign-in links sent by
+    # /web start with it. Empty: http://<listen>:<port>.
+    public_url: str = ""
+    # How long a sign-in lasts before /web must be sent again.
+    session_hours: int = 8
+
+    @property
+    def enabled(self) -> bool:
+        return self.port is not None
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.listen}]" if ":" in self.listen else self.listen
+        return f"http://{host}:{self.port}"
+
+    @property
+    def secure(self) -> bool:
+        """Behind HTTPS: the session cookie is sent over HTTPS only."""
+        return self.public_url.lower().startswith("https://")
 
 
 @dataclass(frozen=True)
@@ -160,6 +231,9 @@ class Plan:
     answers: AnswerSettings = AnswerSettings()
     report: ReportSettings = ReportSettings()
     reminders: ReminderSettings = ReminderSettings()
+    meeting: MeetingSettings = MeetingSettings()
+    commitments: CommitmentSettings = CommitmentSettings()
+    web: WebSettings = WebSettings()
 
     def department_for(self, category: str) -> Department | None:
         """The department that answers `category` by default."""

@@ -45,6 +45,8 @@ D = TypeVar("D", bound=Draft)
 # The staff role a refusal names, as the catalog words it.
 _REFUSAL = {
     Role.COLLECTOR: "roles.collectors_only",
+    Role.SECRETARY: "roles.secretaries_only",
+    Role.SUPERVISOR: "roles.supervisors_only",
     Role.OFFICIAL: "roles.officials_only",
     Role.ADMIN: "roles.admins_only",
 }

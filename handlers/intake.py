@@ -4,7 +4,8 @@ spreadsheet of forms (`python -m bot import`).
 
 The dialogue's clustering engine decides its cluster, and the question, that cluster and
 whatever the engine merged or suggested because of it are written in the caller's transaction
-(handlers/duplicates.py).
+(handlers/duplicates.py). A question that resembles one answered in an earlier dialogue is
+linked to it there too, by that dialogue's engine (handlers/memory.py), for the digest.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from domain.categories import OTHER
 from domain.category_suggestion import suggest_category
 from domain.models import NewQuestion
 from handlers.duplicates import DuplicateFinder, Placed
+from handlers.memory import link_earlier
 from storage.base import Transaction
 
 
 async def store_question(tx: Transaction, finder: DuplicateFinder, question: NewQuestion) -> Placed:
     """Store `question` in the cluster its dialogue's engine decides; callers leave its
     `cluster_id` unset."""
-    return await finder.place(tx, question)
+    placed = await finder.place(tx, question)
+    await link_earlier(tx, finder, placed.question)
+    return placed
 
 
 def suggestion_for(text: str, category: str, dialogue_categories: Iterable[str]) -> str | None:

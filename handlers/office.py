@@ -9,25 +9,24 @@ handlers/staff.py.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Self
 
-from domain.models import DeliveryStatus, Dialogue, Question
+from domain.models import Dialogue, Question
 from domain.plan import Role
 from domain.reports.data import ReportData
 from domain.reports.digest import format_digest, format_empty_digest
 from domain.timefmt import fmt_datetime, fmt_day
-from handlers import commands, staff, suggestions
+from handlers import commands, staff, suggestions, web_access
 from handlers.common import parse_code, parse_date, snippet
+from handlers.desk import ANSWER_MAX_CHARS, Desk, answer_fits, authority_name
 from handlers.engine import Handler, On, Turn
 from handlers.io import Attachment, Choice, Reply
-from handlers.reporting import build_digest, build_report, default_due
+from handlers.reporting import audit_label, build_digest, build_report, report_files
 from handlers.staff_flow import StaffFlow
 from handlers.steps import Flow, OfficeStep
 
-ANSWER_MAX_CHARS = 3000
 AUDIT_SHOWN = 20
 
 # The office flow's command names (from the registry), for callers that list them.
@@ -160,23 +159,14 @@ async def report(turn: Turn, argument: str) -> None:
 
 
 async def report_reply(turn: Turn, data: ReportData, dialogue: Dialogue) -> Reply:
-    from domain.reports.docx_report import render_docx
-    from domain.reports.xlsx_report import render_xlsx
-
-    docx = await asyncio.to_thread(render_docx, data, turn.t)
-    xlsx = await asyncio.to_thread(render_xlsx, data, turn.t)
-    suffix = "-cong-khai" if data.public else ""
-    stamp = datetime.strftime(data.generated_at, "%Y%m%d")
+    files = await asyncio.to_thread(report_files, data, turn.t)
     return Reply(
         turn.t(
             "office.report_ready",
             code=dialogue.code,
             kind=turn.t("office.public" if data.public else "office.internal"),
         ),
-        attachments=(
-            Attachment(f"bao-cao-{dialogue.code}{suffix}-{stamp}.docx", docx),
-            Attachment(f"tong-hop-{dialogue.code}{suffix}-{stamp}.xlsx", xlsx),
-        ),
+        attachments=tuple(Attachment(name, content) for name, content in files),
     )
 
 
@@ -191,7 +181,7 @@ async def audit_log(turn: Turn, argument: str) -> None:
             "office.audit_line",
             at=fmt_datetime(e.at, tz),
             who=e.who,
-            action=turn.t(f"audit.{e.action}"),
+            action=audit_label(turn.t, e.action),
             detail=e.detail,
         )
         for e in entries
@@ -225,21 +215,9 @@ async def ask_department(turn: Turn, argument: str) -> None:
 
 async def assign(turn: Turn, key: str) -> None:
     question = await _first_of_cluster(turn)
-    dialogue = await turn.tx.dialogue_by_code(question.dialogue_code)
-    assert dialogue is not None
-    record = await turn.tx.cluster(question.id)
-    due = record.answer_due if record and record.answer_due else default_due(turn.plan, dialogue)
-    await turn.tx.assign(question.id, key, due, turn.now)
-    dept = turn.plan.department(key)
-    name = dept.name if dept else key
-    await turn.tx.audit(
-        turn.now,
-        turn.inbound.person,
-        "assign",
-        f"{question.receipt_code} → {name}, hạn {fmt_day(due)}",
-    )
+    done = await Desk.of(turn).assign(question.id, key)
     turn.finish(
-        turn.t("office.assigned", code=question.receipt_code, department=name, due=fmt_day(due))
+        turn.t("office.assigned", code=done.code, department=done.department, due=fmt_day(done.due))
     )
 
 
@@ -254,8 +232,7 @@ async def set_due(turn: Turn, argument: str) -> None:
     if question is None:
         turn.finish(turn.t("office.unknown_code", code=code))
         return
-    await turn.tx.set_due(question.cluster_id, due, turn.now)
-    await turn.tx.audit(turn.now, turn.inbound.person, "due", f"{code}: {fmt_day(due)}")
+    await Desk.of(turn).set_due(question.cluster_id, due, code)
     turn.finish(turn.t("office.due_set", code=code, due=fmt_day(due)))
 
 
@@ -324,8 +301,7 @@ async def preview_choice(turn: Turn, key: str) -> None:
     lead = ""
     if found and found[0].cluster_id == question.cluster_id and found[0].id != question.cluster_id:
         member = found[0]
-        if await turn.finder.split(turn.tx, member, turn.inbound.person, turn.now):
-            await turn.tx.audit(turn.now, turn.inbound.person, "split", member.receipt_code)
+        if await Desk.of(turn).split(member):
             lead = turn.t("answer_preview.left_out", code=member.receipt_code)
     question = (await turn.tx.questions_by_ids([draft.question]))[0]
     draft.cluster = question.cluster_id
@@ -353,7 +329,7 @@ async def take_answer(turn: Turn, text: str) -> None:
     draft = turn.draft(OfficeDraft)
     assert draft.question is not None
     question = (await turn.tx.questions_by_ids([draft.question]))[0]
-    if len(answer) < 5 or len(answer) > ANSWER_MAX_CHARS:
+    if not answer_fits(answer):
         problem = turn.t("office.bad_answer", length=len(answer), max=ANSWER_MAX_CHARS)
         await _ask_answer(turn, question, problem)
         return
@@ -373,21 +349,10 @@ async def take_answer(turn: Turn, text: str) -> None:
 
 async def record_answer(turn: Turn, key: str) -> None:
     first = await _first_of_cluster(turn)
-    answer = str(turn.draft(OfficeDraft).answer)
+    desk = Desk.of(turn)
     # The official saw the members in the preview and sent the answer to all of them.
-    await turn.finder.review(turn.tx, first.id, first.dialogue_id, turn.inbound.person, turn.now)
-    await turn.tx.record_answer(first.id, answer, turn.inbound.person, turn.now)
-    record = await turn.tx.cluster(first.id)
-    dept = turn.plan.department(record.department if record else None)
-    department = dept.name if dept else turn.t("notify.the_commune")
-    queued = await _notify(
-        turn,
-        first,
-        lambda code: turn.t("notify.answer", code=code, department=department, answer=answer),
-    )
-    await turn.tx.audit(
-        turn.now, turn.inbound.person, "answer", f"{first.receipt_code}: {snippet(answer, 120)}"
-    )
+    queued = await desk.answer(first.id, str(turn.draft(OfficeDraft).answer))
+    turn.wake_outbox = turn.wake_outbox or desk.wake_outbox
     turn.finish(turn.t("office.answered", code=first.receipt_code, people=queued))
 
 
@@ -401,8 +366,8 @@ async def ask_authority(turn: Turn, argument: str) -> None:
 
 
 async def take_authority(turn: Turn, text: str) -> None:
-    authority = " ".join(text.split())
-    if not 3 <= len(authority) <= 200:
+    authority = authority_name(text)
+    if authority is None:
         turn.reask(turn.t("office.bad_authority"))
         return
     turn.draft(OfficeDraft).authority = authority
@@ -416,32 +381,12 @@ async def take_authority(turn: Turn, text: str) -> None:
 async def record_forward(turn: Turn, key: str) -> None:
     first = await _first_of_cluster(turn)
     authority = str(turn.draft(OfficeDraft).authority)
-    await turn.tx.record_forward(first.id, authority, turn.inbound.person, turn.now)
-    queued = await _notify(
-        turn, first, lambda code: turn.t("notify.forwarded", code=code, authority=authority)
-    )
-    await turn.tx.audit(
-        turn.now, turn.inbound.person, "forward", f"{first.receipt_code} → {authority}"
-    )
+    desk = Desk.of(turn)
+    queued = await desk.forward(first.id, authority)
+    turn.wake_outbox = turn.wake_outbox or desk.wake_outbox
     turn.finish(
         turn.t("office.forwarded", code=first.receipt_code, authority=authority, people=queued)
     )
-
-
-async def _notify(turn: Turn, first: Question, text_for: Callable[[str], str]) -> int:
-    """Queue one message per asker and backer, written before anything is sent."""
-    held = turn.plan.answers.notify == "at_conclusion"
-    status = DeliveryStatus.HELD if held else DeliveryStatus.PENDING
-    ref = f"{first.dialogue_code}/{first.id}/{turn.now.isoformat()}"
-    queued = 0
-    for who in await turn.tx.recipients(first.id):
-        text = text_for(who.receipt_code)
-        if await turn.tx.add_delivery(
-            who.channel, who.chat_id, "answer", ref, text, status, turn.now
-        ):
-            queued += 1
-    turn.wake_outbox = turn.wake_outbox or not held
-    return queued
 
 
 # --- merge and split -----------------------------------------------------------------------
@@ -487,14 +432,10 @@ async def ask_merge(turn: Turn, argument: str) -> None:
 async def merge(turn: Turn, key: str) -> None:
     draft = turn.draft(OfficeDraft)
     assert draft.keep is not None and draft.absorb is not None
-    first = (await turn.tx.questions_by_ids([draft.keep]))[0]
-    moved = await turn.finder.merge(
-        turn.tx, first.dialogue_id, draft.keep, draft.absorb, turn.inbound.person, turn.now
-    )
+    moved = await Desk.of(turn).merge(draft.keep, draft.absorb, draft.codes)
     if moved is None:
         turn.finish(turn.t("office.already_together"))
         return
-    await turn.tx.audit(turn.now, turn.inbound.person, "merge", f"{draft.codes} ({moved} ý kiến)")
     turn.finish(turn.t("office.merged", count=moved))
 
 
@@ -516,10 +457,9 @@ async def split(turn: Turn, key: str) -> None:
     question_id = turn.draft(OfficeDraft).question
     assert question_id is not None
     question = (await turn.tx.questions_by_ids([question_id]))[0]
-    if not await turn.finder.split(turn.tx, question, turn.inbound.person, turn.now):
+    if not await Desk.of(turn).split(question):
         turn.finish(turn.t("office.already_alone", code=question.receipt_code))
         return
-    await turn.tx.audit(turn.now, turn.inbound.person, "split", question.receipt_code)
     turn.finish(turn.t("office.split", code=question.receipt_code))
 
 
@@ -542,6 +482,7 @@ HANDLERS: dict[str, Handler] = {
     "goiy": review_suggestions,
     "tach": ask_split,
     "nhatky": audit_log,
+    "web": web_access.send_link,
     **staff.HANDLERS,
 }
 

@@ -10,6 +10,7 @@ from handlers.address import address_turn
 from handlers.admin import AdminFlows
 from handlers.admin.draft import AdminDraft
 from handlers.engine import Flows, Turn
+from handlers.meeting import FollowupFlows, MeetingFlows
 from handlers.office import OfficeDraft, OfficeFlows
 from handlers.resident import ResidentFlows
 from handlers.resident.draft import Draft
@@ -22,10 +23,14 @@ class Router(Flows):
         self.resident = ResidentFlows()
         self.office = OfficeFlows()
         self.admin = AdminFlows()
-        self.flows: dict[Flow, ResidentFlows | OfficeFlows | AdminFlows] = {
+        self.flows: dict[
+            Flow, ResidentFlows | OfficeFlows | AdminFlows | MeetingFlows | FollowupFlows
+        ] = {
             Flow.RESIDENT: self.resident,
             Flow.OFFICE: self.office,
             Flow.ADMIN: self.admin,
+            Flow.MEETING: MeetingFlows(),
+            Flow.FOLLOWUP: FollowupFlows(),
         }
 
     def _at_staff_step(self, turn: Turn) -> bool:

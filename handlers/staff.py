@@ -24,6 +24,8 @@ async def list_staff(turn: Turn, argument: str) -> None:
     staff = [(p, Role.ADMIN.value, "from_config") for p in sorted(roles.admins)]
     staff += [(p, Role.OFFICIAL.value, "from_config") for p in sorted(roles.officials)]
     staff += [(p, Role.COLLECTOR.value, "from_config") for p in sorted(roles.collectors)]
+    staff += [(p, Role.SECRETARY.value, "from_config") for p in sorted(roles.secretaries)]
+    staff += [(p, Role.SUPERVISOR.value, "from_config") for p in sorted(roles.supervisors)]
     staff += [(p, r, "from_chat") for p, r in await turn.tx.staff_list()]
     lines = [
         turn.t(

@@ -3,7 +3,7 @@ each member keeps the string it has always had: conversations saved by an older 
 where they were.
 
 Each flow's table from step to what it does (`On`) sits in the flow's own module:
-handlers/resident/flows.py, handlers/office.py, handlers/admin.py.
+handlers/resident/flows.py, handlers/office.py, handlers/admin.py, handlers/meeting/flows.py.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ class Flow(StrEnum):
     RESIDENT = "resident"
     OFFICE = "office"
     ADMIN = "admin"
+    MEETING = "meeting"  # the secretariat at the meeting: floor questions, speakers, answers
+    FOLLOWUP = "followup"  # after it: commitments, unsatisfied residents, supervision
 
 
 class ResidentStep(StrEnum):
@@ -32,6 +34,11 @@ class ResidentStep(StrEnum):
     MY_DATA = "my_data"
     CONFIRM_FORGET = "confirm_forget"
     HOME_VILLAGE = "home_village"  # /thon: the village for village notices
+    SPEAK_PICK = "speak_pick"  # /phatbieu: on which of one's questions, or a new matter
+    SPEAK_TOPIC = "speak_topic"  # the new matter, in a few words
+    RATE_PICK = "rate_pick"  # /danhgia: which answer
+    RATE_VERDICT = "rate_verdict"  # satisfied or not
+    RATE_FOLLOWUP = "rate_followup"  # one message more, or skip
 
 
 class OfficeStep(StrEnum):
@@ -59,7 +66,28 @@ class AdminStep(StrEnum):
     CONFIRM_CLOSE = "admin_confirm_close"
 
 
-Step = ResidentStep | OfficeStep | AdminStep
+class MeetingStep(StrEnum):
+    FLOOR_TEXT = "meeting_floor_text"  # /ghiykien: what the speaker raised
+    FLOOR_VILLAGE = "meeting_floor_village"
+    FLOOR_NAME = "meeting_floor_name"
+    FLOOR_MORE = "meeting_floor_more"  # stored: the next one, or done
+    QUEUE = "meeting_queue"  # /hangdoi: the list, with call next / done / close
+    ONSPOT_TEXT = "meeting_onspot_text"  # /traloitaicho: the summary of what was said
+    ONSPOT_CONFIRM = "meeting_onspot_confirm"
+
+
+class FollowupStep(StrEnum):
+    COMMIT_BODY = "followup_commit_body"  # /camket: who is responsible
+    COMMIT_DUE = "followup_commit_due"  # by when, in working days or a date
+    COMMIT_TEXT = "followup_commit_text"  # what will be done
+    COMMIT_CONFIRM = "followup_commit_confirm"
+    NOTE_TEXT = "followup_note_text"  # /tiendo: the progress note
+    NOTE_STATUS = "followup_note_status"  # in progress, or done
+    REPLY_TEXT = "followup_reply_text"  # /phanhoi: to the residents not satisfied
+    REPLY_CONFIRM = "followup_reply_confirm"
+
+
+Step = ResidentStep | OfficeStep | AdminStep | MeetingStep | FollowupStep
 # Where a chat is when no task is under way.
 HOME = ResidentStep.MENU
 
@@ -67,6 +95,8 @@ STEPS_OF: dict[Flow, type[StrEnum]] = {
     Flow.RESIDENT: ResidentStep,
     Flow.OFFICE: OfficeStep,
     Flow.ADMIN: AdminStep,
+    Flow.MEETING: MeetingStep,
+    Flow.FOLLOWUP: FollowupStep,
 }
 _FLOW_OF = {step.value: flow for flow, steps in STEPS_OF.items() for step in steps}
 

@@ -13,6 +13,7 @@ from typing import Self
 
 from domain.models import Dialogue, Question, SuggestedPair
 from handlers.common import snippet
+from handlers.desk import Desk
 from handlers.engine import Turn
 from handlers.io import Choice
 from handlers.steps import OfficeStep
@@ -105,24 +106,16 @@ async def decide(turn: Turn, key: str) -> None:
         await _show_next(turn)
         return
     first, second = await _firsts(turn, pair)
-    who, now = turn.inbound.person, turn.now
-    codes = f"{first.receipt_code} + {second.receipt_code}"
-    if key == "merge":
-        keep, other = sorted((pair.cluster, pair.other_cluster))
-        moved = await turn.finder.merge(turn.tx, pair.dialogue_id, keep, other, who, now)
-        if moved is None:
-            await _show_next(turn, turn.t("suggest.stale"))
-            return
-        await turn.tx.decide_suggestion(pair.id, "merged", who, now)
-        await turn.tx.audit(now, who, "merge", f"{codes} ({moved} ý kiến)")
+    moved = await Desk.of(turn).decide(pair, merge=key == "merge")
+    if moved is None:
+        await _show_next(turn, turn.t("suggest.stale"))
+    elif key == "merge":
         await _show_next(turn, turn.t("office.merged", count=moved))
-        return
-    await turn.finder.dismiss(turn.tx, pair.dialogue_id, first.id, second.id, who, now)
-    await turn.tx.decide_suggestion(pair.id, "dismissed", who, now)
-    await turn.tx.audit(now, who, "dismiss", codes)
-    await _show_next(
-        turn, turn.t("suggest.kept_apart", code1=first.receipt_code, code2=second.receipt_code)
-    )
+    else:
+        await _show_next(
+            turn,
+            turn.t("suggest.kept_apart", code1=first.receipt_code, code2=second.receipt_code),
+        )
 
 
 def _lead(lead: str) -> str:

@@ -13,6 +13,18 @@ from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Protocol
 
+from domain.meeting import (
+    Commitment,
+    CommitmentNote,
+    CommitmentStatus,
+    EarlierLink,
+    OnSpotAnswer,
+    Rating,
+    RatingSubject,
+    Speaker,
+    SpeakerList,
+    SpeakerStatus,
+)
 from domain.models import (
     AskerAnswer,
     Audience,
@@ -25,7 +37,9 @@ from domain.models import (
     ConversationState,
     Delivery,
     DeliveryStatus,
+    DeskRow,
     Dialogue,
+    DialogueCounts,
     DialogueSpec,
     InboxItem,
     IndexEntry,
@@ -34,6 +48,7 @@ from domain.models import (
     Recipient,
     Resident,
     SuggestedPair,
+    WebSession,
 )
 
 
@@ -202,6 +217,108 @@ class Transaction(Protocol):
     async def conclusion(self, dialogue_id: int) -> Conclusion | None: ...
     async def mark_published(self, dialogue_id: int, at: datetime) -> None: ...
     async def askers_with_answers(self, dialogue_id: int) -> list[AskerAnswer]: ...
+
+    # The meeting: the speaker list, answers given on the spot (storage/sqlite_meeting.py)
+    async def speaker_list(self, dialogue_id: int) -> SpeakerList | None: ...
+    async def open_speaker_list(self, dialogue_id: int, by: str, at: datetime) -> None: ...
+    async def close_speaker_list(self, dialogue_id: int, by: str, at: datetime) -> None: ...
+    async def speakers(self, dialogue_id: int) -> list[Speaker]: ...
+    async def waiting_speaker(self, dialogue_id: int, resident_id: int) -> Speaker | None: ...
+    async def add_speaker(
+        self,
+        dialogue_id: int,
+        resident_id: int,
+        question_id: int | None,
+        topic: str | None,
+        at: datetime,
+    ) -> Speaker: ...
+    async def set_speaker_status(
+        self, speaker_id: int, status: SpeakerStatus, at: datetime
+    ) -> None: ...
+    async def add_onspot(
+        self,
+        question_id: int,
+        dialogue_id: int,
+        summary: str,
+        by: str,
+        at: datetime,
+        notify_at: datetime,
+    ) -> None: ...
+    async def onspot_for_cluster(self, cluster_id: int) -> OnSpotAnswer | None: ...
+    async def onspot_answers(self, dialogue_id: int) -> list[OnSpotAnswer]: ...
+    async def onspot_due(self, now: datetime) -> list[OnSpotAnswer]: ...
+    async def release_onspot(self, question_id: int, ref: str, at: datetime) -> int: ...
+
+    # After the meeting: commitments, ratings, earlier dialogues
+    async def add_commitment(
+        self,
+        dialogue_id: int,
+        question_id: int,
+        body: str,
+        text: str,
+        due: date,
+        by: str,
+        at: datetime,
+    ) -> Commitment: ...
+    async def commitment_by_code(self, dialogue_code: str, seq: int) -> Commitment | None: ...
+    async def commitment_for_cluster(self, cluster_id: int) -> Commitment | None: ...
+    async def commitments(self, dialogue_id: int | None = None) -> list[Commitment]: ...
+    async def add_commitment_note(
+        self, commitment_id: int, text: str, status: CommitmentStatus, by: str, at: datetime
+    ) -> None: ...
+    async def commitment_notes(self, commitment_id: int) -> list[CommitmentNote]: ...
+    async def add_rating(
+        self,
+        question_id: int,
+        resident_id: int,
+        subject: RatingSubject,
+        satisfied: bool,
+        department: str | None,
+        at: datetime,
+    ) -> int | None: ...
+    async def rating_followup(self, rating_id: int, resident_id: int, text: str) -> bool: ...
+    async def ratings_in_cluster(self, resident_id: int, cluster_id: int) -> list[Rating]: ...
+    async def ratings(self, dialogue_id: int | None = None) -> list[Rating]: ...
+    async def unsatisfied_in_cluster(self, cluster_id: int) -> list[Rating]: ...
+    async def mark_replied(
+        self, rating_ids: list[int], reply: str, by: str, at: datetime
+    ) -> None: ...
+    async def add_earlier_link(
+        self, question_id: int, earlier_id: int, confidence: float
+    ) -> None: ...
+    async def earlier_links(self, dialogue_id: int) -> list[EarlierLink]: ...
+    # The office's web page (bot/web/): sign-in links and sessions kept as hashes of their
+    # secrets, the text that stands for a cluster in the report, the figures the pages show
+    async def add_web_link(
+        self, token_hash: str, person: str, at: datetime, expires: datetime
+    ) -> None: ...
+    async def web_link(self, token_hash: str, at: datetime) -> tuple[str, str | None]:
+        """("ok" | "used" | "expired" | "unknown", the person the link was sent to)."""
+        ...
+
+    async def use_web_link(self, token_hash: str, at: datetime) -> tuple[str, str | None]:
+        """Like `web_link`; an "ok" link is marked used, so it opens one session once."""
+        ...
+
+    async def add_web_session(
+        self, token_hash: str, person: str, csrf: str, at: datetime, expires: datetime
+    ) -> None: ...
+    async def web_session(self, token_hash: str, at: datetime) -> WebSession | None: ...
+    async def staff_role(self, person: str) -> str | None: ...
+    async def end_web_session(self, token_hash: str) -> None: ...
+    async def prune_web(self, before: datetime) -> int: ...
+    async def set_report_text(
+        self, cluster_id: int, text: str | None, by: str, at: datetime
+    ) -> None: ...
+    async def question_channels(self, dialogue_id: int) -> dict[int, str]: ...
+    async def desk_changes(
+        self, dialogue_id: int, after: int
+    ) -> tuple[int, int, list[DeskRow], list[ClusterRecord]]:
+        """(the revision read, the dialogue's number of questions, its questions and cluster
+        records changed since revision `after`; all for -1)."""
+        ...
+
+    async def dialogue_counts(self) -> dict[int, DialogueCounts]: ...
 
 
 class Store(Protocol):

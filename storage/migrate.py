@@ -6,6 +6,7 @@ knows) is refused: this build would misread tables it does not know and could un
 
 from __future__ import annotations
 
+import sqlite3
 from importlib import resources
 from pathlib import Path
 
@@ -67,6 +68,17 @@ async def migrate(conn: aiosqlite.Connection, path: Path) -> None:
 
 
 def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements; our migrations keep ';' out of string literals."""
+    """Split a migration into statements; our migrations keep ';' out of string literals. A
+    trigger's body holds several ';' up to its END (010_web.sql): SQLite says when a statement
+    is whole."""
     lines = [ln for ln in script.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+    statements, pending = [], ""
+    for part in "\n".join(lines).split(";"):
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending.strip().removesuffix(";").strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        statements.append(pending.strip().removesuffix(";").strip())
+    return statements

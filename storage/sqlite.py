@@ -35,9 +35,11 @@ from storage.conn import Conn, Row, SqliteConn
 from storage.migrate import NewerDatabase, StoreUnavailable, migrate
 from storage.sqlite_admin import AdminQueries
 from storage.sqlite_clusters import ClusterQueries
+from storage.sqlite_meeting import MeetingQueries
 from storage.sqlite_office import OfficeQueries
 from storage.sqlite_privacy import PrivacyQueries
 from storage.sqlite_queue import QueueQueries
+from storage.sqlite_web import WebQueries
 
 __all__ = ["NewerDatabase", "SqliteStore", "SqliteTransaction", "StoreUnavailable"]
 
@@ -143,7 +145,20 @@ def _resident(row: Sequence[Any]) -> Resident:
     )
 
 
-class SqliteTransaction(OfficeQueries, AdminQueries, ClusterQueries, PrivacyQueries, QueueQueries):
+# For the other query modules of this package (storage/sqlite_web.py).
+QUESTION_COLUMNS = _QUESTION_COLUMNS
+question_of = _question
+
+
+class SqliteTransaction(
+    OfficeQueries,
+    AdminQueries,
+    ClusterQueries,
+    PrivacyQueries,
+    QueueQueries,
+    MeetingQueries,
+    WebQueries,
+):
     """Queries over one connection; the caller owns BEGIN/COMMIT. The same class serves the
     PostgreSQL store (storage/postgres.py): its SQL is written once, for both (storage/conn.py)."""
 

@@ -16,7 +16,7 @@ from storage.conn import Conn, Row
 
 _CLUSTER_COLUMNS = (
     "id, dialogue_id, department, answer_due, answer, answered_at, answered_by, forwarded_to, "
-    "reviewed_by, reviewed_at"
+    "reviewed_by, reviewed_at, report_text"
 )
 
 
@@ -36,7 +36,13 @@ def _cluster(row: Row) -> ClusterRecord:
         forwarded_to=row[7],
         reviewed_by=row[8],
         reviewed_at=_opt_dt(row[9]),
+        report_text=row[10],
     )
+
+
+# For storage/sqlite_web.py.
+CLUSTER_COLUMNS = _CLUSTER_COLUMNS
+cluster_record = _cluster
 
 
 def _pair(row: Row) -> SuggestedPair:
@@ -190,7 +196,7 @@ class ClusterQueries:
                 "answered_at = COALESCE(answered_at, ?), answered_by = COALESCE(answered_by, ?), "
                 "forwarded_to = COALESCE(forwarded_to, ?), "
                 "reviewed_by = COALESCE(reviewed_by, ?), reviewed_at = COALESCE(reviewed_at, ?), "
-                "updated_at = ? WHERE id = ?",
+                "report_text = COALESCE(report_text, ?), updated_at = ? WHERE id = ?",
                 (
                     gone.department,
                     None if gone.answer_due is None else gone.answer_due.isoformat(),
@@ -200,6 +206,7 @@ class ClusterQueries:
                     gone.forwarded_to,
                     gone.reviewed_by,
                     None if gone.reviewed_at is None else gone.reviewed_at.isoformat(),
+                    gone.report_text,
                     at.isoformat(),
                     keep,
                 ),
@@ -239,16 +246,18 @@ class ClusterQueries:
             )
             await self._conn.execute(
                 "INSERT INTO clusters (id, dialogue_id, department, answer_due, answer, "
-                "answered_at, answered_by, forwarded_to, reviewed_by, reviewed_at, updated_at) "
+                "answered_at, answered_by, forwarded_to, reviewed_by, reviewed_at, report_text, "
+                "updated_at) "
                 "SELECT CAST(? AS BIGINT), dialogue_id, department, answer_due, answer, "
-                "answered_at, answered_by, forwarded_to, reviewed_by, reviewed_at, ? "
+                "answered_at, answered_by, forwarded_to, reviewed_by, reviewed_at, report_text, ? "
                 "FROM clusters WHERE id = ?",
                 (new_id, at.isoformat(), old),
             )
             await self._conn.execute(
                 "UPDATE clusters SET department = NULL, answer_due = NULL, answer = NULL, "
                 "answered_at = NULL, answered_by = NULL, forwarded_to = NULL, "
-                "reviewed_by = NULL, reviewed_at = NULL, updated_at = ? WHERE id = ?",
+                "reviewed_by = NULL, reviewed_at = NULL, report_text = NULL, updated_at = ? "
+                "WHERE id = ?",
                 (at.isoformat(), old),
             )
         else:

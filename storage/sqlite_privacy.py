@@ -47,6 +47,14 @@ class PrivacyQueries:
         await self._conn.execute(
             "UPDATE supports SET resident_id = NULL WHERE resident_id = ?", (resident_id,)
         )
+        # A place on the speaker list and a rating still count; the matter they typed in and
+        # the message they added to a rating are their words, and go.
+        await self._conn.execute(
+            "UPDATE speakers SET topic = NULL WHERE resident_id = ?", (resident_id,)
+        )
+        await self._conn.execute(
+            "UPDATE ratings SET followup = NULL WHERE resident_id = ?", (resident_id,)
+        )
         if row is not None:
             channel, chat_id = str(row[0]), str(row[1])
             await self._conn.execute(

@@ -4,12 +4,14 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from storage.postgres import connect
 from tests.harness import Harness, PgTarget
 from tests.pgserver import PgServer, find_bindir, unique_schema
+from tests.test_office import office_config
 
 # A server given from outside (CI's own, or a developer's); otherwise each xdist worker starts
 # its own throwaway server on a unix socket (tests/pgserver.py).
@@ -62,6 +64,9 @@ def backend(request: pytest.FixtureRequest) -> PgTarget | None:
     return target
 
 
+SECRETARY, SUPERVISOR, DEPARTMENT_HEAD = 902, 903, 904
+
+
 @pytest.fixture
 async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
     harness = Harness(tmp_path / "bot.sqlite3")
@@ -70,3 +75,22 @@ async def bot(tmp_path: Path) -> AsyncIterator[Harness]:
         yield harness
     finally:
         await harness.stop()
+
+
+def meeting_config(db: Path) -> dict[str, Any]:
+    config = office_config(db)
+    config["roles"]["secretaries"] = [SECRETARY]
+    config["roles"]["supervisors"] = [SUPERVISOR]
+    config["departments"][0]["officials"] = [DEPARTMENT_HEAD]
+    return config
+
+
+@pytest.fixture
+async def hall(tmp_path: Path, backend: PgTarget | None) -> AsyncIterator[Harness]:
+    # The conference day and after it, on the SQLite file and on a PostgreSQL schema.
+    harness = Harness(
+        tmp_path / "meeting.sqlite3", meeting_config(tmp_path / "meeting.sqlite3"), postgres=backend
+    )
+    await harness.start()
+    yield harness
+    await harness.stop()

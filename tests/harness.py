@@ -198,4 +198,5 @@ class Harness:
         else:
             await self.send(chat_id, name)
         sent = await self.press(chat_id, "Gửi")
-        return sent[-1].text
+        # Other chats' messages go out meanwhile when residents submit at once.
+        return [s for s in sent if s.chat_id == chat_id][-1].text

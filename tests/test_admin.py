@@ -278,8 +278,8 @@ async def test_conclusion_reaches_each_asker_with_their_own_answer(admin: Harnes
 async def test_office_is_reminded_of_overdue_answers(admin: Harness) -> None:
     await seed(admin)
     await admin.send(OFFICIAL, "/phancong BL26-0002")
-    await admin.press(OFFICIAL, "Phòng Văn hóa - Xã hội")  # due 20/12/2026
-    admin.clock.now = datetime(2026, 12, 21, 1, 0, tzinfo=UTC)
+    await admin.press(OFFICIAL, "Phòng Văn hóa - Xã hội")  # due Monday 21/12/2026
+    admin.clock.now = datetime(2026, 12, 22, 1, 0, tzinfo=UTC)
     done = await tick(admin)
     assert "overdue:1" in done
     group = "\n".join(admin.api.texts(-100777))

@@ -107,6 +107,12 @@ def test_storage_path_below_a_file_is_refused(tmp_path: Path) -> None:
         ("telegram", "base_url", "127.0.0.1:8081/bot"),
         ("roles", "admins", [0]),
         ("roles", "collectors", ["viber:123"]),
+        ("roles", "secretaries", ["abc"]),
+        ("roles", "supervisors", 903),
+        ("meeting", "evening", "7pm"),
+        ("meeting", "evening", "25:00"),
+        ("commitments", "remind_before", [0]),
+        ("commitments", "remind_after", [3, 61]),
     ],
 )
 def test_bounds_name_the_key(tmp_path: Path, section: str, key: str, value: object) -> None:
@@ -115,6 +121,26 @@ def test_bounds_name_the_key(tmp_path: Path, section: str, key: str, value: obje
     with pytest.raises(ConfigError) as caught:
         parse_settings(config)
     assert caught.value.key == f"{section}.{key}"
+
+
+def test_meeting_roles_and_reminders_are_read(tmp_path: Path) -> None:
+    config = base_config(tmp_path / "p.sqlite3")
+    config["roles"].update({"secretaries": [902], "supervisors": ["zalo:mttq1", 903]})
+    config["meeting"] = {"evening": "18:30"}
+    config["commitments"] = {"remind_before": [1, 5], "remind_after": [2]}
+    config["departments"] = [
+        {"key": "kinh_te", "name": "Phòng Kinh tế", "categories": [], "officials": [904]}
+    ]
+    settings = parse_settings(config)
+    assert settings.roles.secretaries == {"telegram:902"}
+    assert settings.roles.supervisors == {"zalo:mttq1", "telegram:903"}
+    assert f"{settings.meeting.evening:%H:%M}" == "18:30"
+    assert settings.commitments.remind_before == (5, 1)
+    assert settings.departments[0].officials == {"telegram:904"}
+    config["departments"][0]["officials"] = ["viber:1"]
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(config)
+    assert caught.value.key == "departments[0].officials"
 
 
 def test_rates_may_be_fractions(tmp_path: Path) -> None:

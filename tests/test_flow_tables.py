@@ -13,21 +13,35 @@ from domain.texts import load_texts
 from handlers import commands, office
 from handlers.admin import flows as admin_flows
 from handlers.admin.draft import AdminDraft
+from handlers.meeting import flows as meeting_flows
+from handlers.meeting.draft import MeetingDraft
 from handlers.office import OfficeDraft
 from handlers.resident import flows as resident_flows
 from handlers.resident.draft import Draft
-from handlers.steps import STEPS_OF, AdminStep, Flow, OfficeStep, ResidentStep
+from handlers.steps import (
+    STEPS_OF,
+    AdminStep,
+    Flow,
+    FollowupStep,
+    MeetingStep,
+    OfficeStep,
+    ResidentStep,
+)
 from tests.harness import ADMIN, OFFICIAL, RESIDENT, Harness
 
 HANDLERS = {
     Flow.RESIDENT: resident_flows.HANDLERS,
     Flow.OFFICE: office.HANDLERS,
     Flow.ADMIN: admin_flows.HANDLERS,
+    Flow.MEETING: meeting_flows.MEETING_HANDLERS,
+    Flow.FOLLOWUP: meeting_flows.FOLLOWUP_HANDLERS,
 }
 STEP_TABLES = {
     Flow.RESIDENT: resident_flows.STEPS,
     Flow.OFFICE: office.STEPS,
     Flow.ADMIN: admin_flows.STEPS,
+    Flow.MEETING: meeting_flows.MEETING_STEPS,
+    Flow.FOLLOWUP: meeting_flows.FOLLOWUP_STEPS,
 }
 
 
@@ -61,14 +75,22 @@ def test_menus_follow_the_roles() -> None:
         "thon",
         "tatthongbao",
         "batthongbao",
+        "phatbieu",
+        "danhgia",
         "dulieu",
         "huy",
         "help",
     ]
     collector = [c.name for c in commands.menu_for(Role.COLLECTOR)]
     assert collector == [*resident, "nhapphieu"]
+    secretary = [c.name for c in commands.menu_for(Role.SECRETARY)]
+    assert secretary[: len(collector)] == collector and "ghiykien" in secretary
+    assert not {"camket", "giamsat", "tonghop"} & set(secretary)
+    # Supervisors read, and change nothing: their menu is a resident's plus the view.
+    supervisor = [c.name for c in commands.menu_for(Role.SUPERVISOR)]
+    assert supervisor == [*resident, "giamsat"]
     official = {c.name for c in commands.menu_for(Role.OFFICIAL)}
-    assert {"thongke", "tonghop", "dshoinghi", "nhapphieu"} <= official
+    assert {"thongke", "tonghop", "dshoinghi", "nhapphieu", "ghiykien", "giamsat"} <= official
     assert "thongbao" not in official
     assert len(commands.menu_for(Role.ADMIN)) == len(commands.COMMANDS)
     # Only the office's tools are answered in a group; aliases too.
@@ -92,9 +114,16 @@ def test_stored_step_names_never_change() -> None:
         "my_data",
         "confirm_forget",
         "home_village",
+        "speak_pick",
+        "speak_topic",
+        "rate_pick",
+        "rate_verdict",
+        "rate_followup",
     ]
     assert all(s.value.startswith("office_") for s in OfficeStep)
     assert all(s.value.startswith("admin_") for s in AdminStep)
+    assert all(s.value.startswith("meeting_") for s in MeetingStep)
+    assert all(s.value.startswith("followup_") for s in FollowupStep)
 
 
 # --- drafts written by the version before the typed drafts --------------------------------
@@ -137,6 +166,11 @@ def test_old_drafts_load_and_bad_values_read_as_unset() -> None:
     assert notice.villages == ("Bản Nà Khum",)
     assert notice.send_at == datetime.fromisoformat("2026-12-01T08:00:00+07:00")
     assert AdminDraft.load({"send_at": "not a date"}).send_at is None
+    assert MeetingDraft.load({"m_question": 3, "m_due": "2027-01-15"}).dump() == {
+        "m_question": 3,
+        "m_due": "2027-01-15",
+    }
+    assert MeetingDraft.load({"m_question": "3", "m_text": 5}) == MeetingDraft()
 
 
 def store_state(bot: Harness, chat: int, step: str, data: dict[str, object]) -> None:

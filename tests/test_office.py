@@ -128,7 +128,8 @@ async def test_assign_answer_and_notify_everyone_behind_the_cluster(office: Harn
     await office.send(OFFICIAL, "/phancong BL26-0001")
     assert "Phòng Kinh tế" in office.last_text(OFFICIAL)  # the default for infrastructure
     await office.press(OFFICIAL, "Phòng Kinh tế")
-    assert "20/12/2026" in office.last_text(OFFICIAL)  # 5 days after the 15/12 deadline
+    # 5 days after the 15/12 deadline is Sunday 20/12: the due date is the next working day.
+    assert "21/12/2026" in office.last_text(OFFICIAL)
     assert office.rows("SELECT status FROM questions WHERE id = 1") == [("assigned",)]
     await office.send(RESIDENT, "/cuatoi")
     assert "Đã chuyển bộ phận trả lời" in office.last_text(RESIDENT)

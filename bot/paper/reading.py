@@ -63,6 +63,13 @@ def read_forms(path: Path, settings: Plan, texts: Texts) -> FormRows:
     return FormRows(_rows_by_field(grid, path.name, settings, texts), encoding)
 
 
+def read_xlsx_grid(path: Path, texts: Texts) -> list[tuple[int, list[object]]]:
+    """The rows (number, cells) of an .xlsx's first visible sheet, within the same bounds as
+    a file of forms (size unpacked, parts, rows, columns); UnusableInput when it cannot be used.
+    The office's spreadsheet round trip (bot/web/sheet.py) reads its uploads through this."""
+    return _xlsx_grid(path, texts)
+
+
 def _mb(size: int) -> int:
     return -(-size // 1_000_000)
 

@@ -29,6 +29,8 @@ class ClusterSummary:
     status_label: str  # e.g. "Đã tiếp nhận"
     forwarded_to: str | None  # authority name when forwarded beyond the commune
     complaint: bool  # reads like a khiếu nại / tố cáo petition
+    # Receipt codes of earlier dialogues' answered questions its members resemble.
+    earlier: tuple[str, ...] = ()
     answered_at: datetime | None = None  # local; when the answer was recorded
 
     @property
@@ -56,6 +58,20 @@ class QuestionRow:
 
 
 @dataclass(frozen=True)
+class CommitmentLine:
+    """A commitment of the previous dialogue, and how it was kept."""
+
+    code: str  # e.g. "BL25-CK03"
+    receipt_code: str  # the question it was made on
+    body: str  # the responsible department or body, by name
+    text: str
+    due: date
+    status_label: str  # e.g. "Đã hoàn thành", "Quá hạn"
+    done_on: date | None
+    last_note: str | None
+
+
+@dataclass(frozen=True)
 class ReportData:
     commune: str  # "xã Bình Lư"
     issuing_body: str  # "ỦY BAN NHÂN DÂN XÃ BÌNH LƯ"
@@ -70,6 +86,8 @@ class ReportData:
     clusters: tuple[ClusterSummary, ...]
     questions: tuple[QuestionRow, ...]
     public: bool  # True: no personal data at all (names dropped)
+    # The previous dialogue's commitments (and older ones still open), for their own section.
+    commitments: tuple[CommitmentLine, ...] = ()
     number: str = ""  # the report's number when the clerk has one ("15"); blank to write in
 
 

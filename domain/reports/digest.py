@@ -184,6 +184,8 @@ def _item(
     codes = join_limited(cluster.receipt_codes, codes_max, texts, "digest.more_codes", "codes")
     details.append(texts("digest.codes", codes=codes))
     details.append(_status_line(cluster, texts))
+    if cluster.earlier:
+        details.append(texts("memory.digest_line", codes=", ".join(cluster.earlier)))
     return "\n".join([first, *(_INDENT + line for line in details)])
 
 

@@ -27,6 +27,7 @@ from docx.text.paragraph import Paragraph
 from domain.reports.data import ClusterSummary, ReportData
 from domain.reports.digest import CategoryTotal, group_by_category, join_limited
 from domain.reports.docx_annex import add_annex
+from domain.reports.docx_commitments import add_commitments
 from domain.reports.docx_parts import (
     A4_HEIGHT,
     A4_WIDTH,
@@ -412,6 +413,7 @@ def render_docx(data: ReportData, texts: Texts) -> bytes:
     _details(doc, data, texts, section=1)
     if totals:
         _totals_table(doc, texts, totals, section=2)
+    add_commitments(doc, data, texts, section=3 if totals else 2)
     _signature(doc, data, texts)
     # Names are read only here, and only for the internal version: the public one never looks.
     if not data.public and data.questions:

@@ -135,7 +135,7 @@ def row_height(
     return min(MAX_ROW_PT, lines * LINE_PT * size / BODY_PT + 3)
 
 
-def _put(ws: Any, row: int, column: int, value: object) -> Any:
+def put_cell(ws: Any, row: int, column: int, value: object) -> Any:
     """Write one cell; text always stays text, whatever it starts with."""
     if isinstance(value, str):
         # A space, not nothing: pasted text uses some of these (vertical tab) between words.
@@ -155,7 +155,7 @@ def _heading(ws: Any, title: str, note: str, widths: Sequence[float]) -> None:
     last = get_column_letter(len(widths))
     total = sum(widths)
     for row, text, font in ((1, title, _TITLE_FONT), (2, note, _NOTE_FONT)):
-        cell = _put(ws, row, 1, text)
+        cell = put_cell(ws, row, 1, text)
         cell.font = font
         cell.alignment = _TITLE_ALIGN
         ws.merge_cells(f"A{row}:{last}{row}")
@@ -166,7 +166,7 @@ def _heading(ws: Any, title: str, note: str, widths: Sequence[float]) -> None:
 
 def _header_row(ws: Any, headers: Sequence[str], widths: Sequence[float]) -> None:
     for index, text in enumerate(headers, start=1):
-        cell = _put(ws, HEADER_ROW, index, text)
+        cell = put_cell(ws, HEADER_ROW, index, text)
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.border = _GRID
@@ -223,7 +223,7 @@ def _questions_sheet(ws: Any, data: ReportData, texts: Texts) -> None:
         measured: list[tuple[object, float, bool]] = []
         for col_index, column in enumerate(columns, start=1):
             value = column.value(question)
-            cell = _put(ws, row_index, col_index, value)
+            cell = put_cell(ws, row_index, col_index, value)
             cell.border = _GRID
             if column.wrap:
                 cell.alignment = _TOP_WRAP
@@ -266,7 +266,7 @@ def _totals_sheet(ws: Any, data: ReportData, texts: Texts) -> None:
     rows.append([texts("xlsx.totals_row"), *(sums or [0] * 7)])
     for row_index, values in enumerate(rows, start=HEADER_ROW + 1):
         for col_index, value in enumerate(values, start=1):
-            cell = _put(ws, row_index, col_index, value)
+            cell = put_cell(ws, row_index, col_index, value)
             cell.border = _GRID
             cell.alignment = _TOP_WRAP if col_index == 1 else _TOP_CENTER
             if row_index == HEADER_ROW + len(rows):
@@ -275,6 +275,33 @@ def _totals_sheet(ws: Any, data: ReportData, texts: Texts) -> None:
     for col_index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col_index)].width = width
     _print_setup(ws, texts)
+
+
+def _commitments_sheet(ws: Any, data: ReportData, texts: Texts) -> None:
+    """The previous dialogue's commitments and how they were kept, printed like the others."""
+    headers = [texts(f"xlsx.commitments_{key}") for key in _COMMITMENT_COLUMNS]
+    widths = _COMMITMENT_WIDTHS
+    title = texts("xlsx.commitments_title", dialogue=data.dialogue_code)
+    _heading(ws, title, _note(data, texts), widths)
+    _header_row(ws, headers, widths)
+    for row_index, c in enumerate(data.commitments, start=HEADER_ROW + 1):
+        values = (c.code, c.receipt_code, c.body, c.text, c.due, c.status_label, c.last_note)
+        for col_index, value in enumerate(values, start=1):
+            cell = put_cell(ws, row_index, col_index, value)
+            cell.border = _GRID
+            cell.alignment = _TOP_WRAP
+            if col_index == 5:
+                cell.number_format = "dd/mm/yyyy"
+        ws.row_dimensions[row_index].height = row_height(
+            [(v, w, True) for v, w in zip(values, widths, strict=True)]
+        )
+    for col_index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col_index)].width = width
+    _print_setup(ws, texts)
+
+
+_COMMITMENT_COLUMNS = ("code", "receipt", "body", "text", "due", "status", "note")
+_COMMITMENT_WIDTHS = (12.0, 12.0, 20.0, 40.0, 11.0, 14.0, 40.0)
 
 
 def render_xlsx(data: ReportData, texts: Texts) -> bytes:
@@ -290,6 +317,8 @@ def render_xlsx(data: ReportData, texts: Texts) -> bytes:
     questions.title = texts("xlsx.sheet_questions")
     _questions_sheet(questions, data, texts)
     _totals_sheet(wb.create_sheet(texts("xlsx.sheet_totals")), data, texts)
+    if data.commitments:
+        _commitments_sheet(wb.create_sheet(texts("xlsx.sheet_commitments")), data, texts)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

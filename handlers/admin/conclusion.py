@@ -14,12 +14,24 @@ from domain.privacy import hide_personal
 from domain.timefmt import fmt_datetime, fmt_day
 from domain.workdays import due_dates
 from handlers.admin.draft import AdminDraft, keep_text
+from handlers.commitment_ops import body_name
 from handlers.common import snippet
 from handlers.engine import Turn
 from handlers.io import Choice
 from handlers.steps import AdminStep
 
 CONCLUSION_MAX_CHARS = 3000
+
+
+async def commitment_line(turn: Turn, receipt_code: str) -> str:
+    """A matter of the conclusion that needs action: who does it, by when (handlers/meeting)."""
+    question = await turn.tx.question_by_code(receipt_code)
+    commitment = await turn.tx.commitment_for_cluster(question.cluster_id) if question else None
+    if commitment is None:
+        return ""
+    body = body_name(turn.plan, turn.t, commitment.body)
+    due = fmt_day(commitment.due)
+    return "\n" + turn.t("commitments.in_conclusion", code=commitment.code, body=body, due=due)
 
 
 async def start_conclusion(turn: Turn, argument: str) -> None:
@@ -94,6 +106,7 @@ async def publish(turn: Turn, key: str) -> None:
         else:
             due = fmt_day(answers_due) if answers_due else turn.t("admin.after_meeting")
             line = turn.t("conclusion.pending", code=code, text=quoted, due=due)
+        line += await commitment_line(turn, code)
         if line not in people[(asker.channel, asker.chat_id)]:
             people[(asker.channel, asker.chat_id)].append(line)
     ref = f"{dialogue.code}/conclusion"

@@ -10,6 +10,8 @@ from datetime import datetime
 
 from domain.models import Audience
 from domain.numfmt import fmt_number
+from domain.plan import Plan
+from domain.texts import Texts
 from domain.timefmt import fmt_datetime
 from handlers.admin.draft import AdminDraft, keep_text
 from handlers.common import parse_local
@@ -104,12 +106,16 @@ def _audience(draft: AdminDraft) -> Audience:
     return Audience("all")
 
 
-def _describe(turn: Turn, audience: Audience) -> str:
+def describe_audience(texts: Texts, audience: Audience) -> str:
     if audience.kind == "villages":
-        return turn.t("admin.describe_villages", villages=", ".join(audience.villages))
+        return texts("admin.describe_villages", villages=", ".join(audience.villages))
     if audience.kind == "askers":
-        return turn.t("admin.audience_askers", code=audience.dialogue_code)
-    return turn.t("admin.audience_all")
+        return texts("admin.audience_askers", code=audience.dialogue_code)
+    return texts("admin.audience_all")
+
+
+def _describe(turn: Turn, audience: Audience) -> str:
+    return describe_audience(turn.t, audience)
 
 
 async def _confirm_notice(turn: Turn) -> None:
@@ -133,27 +139,50 @@ async def _confirm_notice(turn: Turn) -> None:
 
 async def create_broadcast(turn: Turn, key: str) -> None:
     draft = turn.draft(AdminDraft)
-    audience = _audience(draft)
-    send_at = draft.send_at or turn.now
-    header = turn.t("admin.notice_header", commune=turn.plan.commune.name)
-    broadcast_id = await turn.tx.create_broadcast(
-        f"{header}\n{draft.text}",
-        audience,
-        send_at,
+    broadcast_id, count = await schedule_notice(
+        turn.tx,
+        turn.plan,
+        turn.t,
         turn.inbound.person,
         turn.now,
+        str(draft.text),
+        _audience(draft),
+        draft.send_at,
         f"{turn.inbound.channel}:{turn.inbound.chat_id}",
     )
-    await turn.tx.audit(
-        turn.now, turn.inbound.person, "broadcast", f"#{broadcast_id}: {_describe(turn, audience)}"
-    )
-    if send_at <= turn.now:
-        count = await start_broadcast(turn.tx, broadcast_id, turn.now)
+    if count is not None:
         turn.wake_outbox = True
         turn.finish(turn.t("admin.notice_sending", id=broadcast_id, count=count))
     else:
-        when = fmt_datetime(send_at, turn.plan.commune.tz)
+        assert draft.send_at is not None
+        when = fmt_datetime(draft.send_at, turn.plan.commune.tz)
         turn.finish(turn.t("admin.notice_scheduled", id=broadcast_id, when=when))
+
+
+async def schedule_notice(
+    tx: Transaction,
+    plan: Plan,
+    texts: Texts,
+    person: str,
+    now: datetime,
+    text: str,
+    audience: Audience,
+    send_at: datetime | None,
+    progress_chat: str | None,
+) -> tuple[int, int | None]:
+    """A notice from an admin (in the chat or on the web page), with its audit line: started
+    now (the broadcast's id and its number of recipients, whose deliveries are written) or at
+    `send_at` (the id and None; the scheduler starts it)."""
+    header = texts("admin.notice_header", commune=plan.commune.name)
+    at = send_at if send_at is not None and send_at > now else now
+    broadcast_id = await tx.create_broadcast(
+        f"{header}\n{text}", audience, at, person, now, progress_chat
+    )
+    described = describe_audience(texts, audience)
+    await tx.audit(now, person, "broadcast", f"#{broadcast_id}: {described}")
+    if at <= now:
+        return broadcast_id, await start_broadcast(tx, broadcast_id, now)
+    return broadcast_id, None
 
 
 async def start_broadcast(tx: Transaction, broadcast_id: int, now: datetime) -> int:

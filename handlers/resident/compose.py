@@ -19,7 +19,9 @@ from handlers.common import snippet
 from handlers.engine import Turn
 from handlers.intake import suggestion_for
 from handlers.io import Choice
+from handlers.memory import earlier_answers
 from handlers.resident.draft import Draft
+from handlers.resident.follow import earlier_block
 from handlers.resident.menu import closed_notice, open_dialogues, show_menu, with_lead
 from handlers.steps import ResidentStep
 
@@ -326,6 +328,12 @@ async def show_preview(turn: Turn, lead: str = "") -> None:
     names = (draft.name, turn.resident.name if turn.resident else None)
     if holds_personal(str(draft.text), names):
         text += "\n\n" + turn.t("privacy.preview_note")
+    # Asked in an earlier year: the answer then, and how its commitment stands, before sending.
+    earlier = await earlier_answers(
+        turn.tx, turn.finder, dialogue.id, str(draft.text), draft.category
+    )
+    if earlier:
+        text += "\n\n" + earlier_block(turn, earlier)
     choices = [
         Choice("confirm", turn.t("send.confirm")),
         Choice("edit", turn.t("send.edit")),

@@ -11,7 +11,7 @@ from domain.normalize import fold
 from handlers.common import RECEIPT_RE, snippet
 from handlers.engine import Flows, Handler, On, Turn
 from handlers.io import Choice
-from handlers.resident import account, compose, info, submit
+from handlers.resident import account, compose, follow, info, rating, speak, submit
 from handlers.resident.draft import Draft
 from handlers.resident.menu import greeting, show_menu
 from handlers.steps import ResidentStep, parse_step
@@ -49,7 +49,7 @@ async def menu_text(turn: Turn, text: str) -> None:
     if fold(text).strip(" .!") in STOP_WORDS:
         await account.notices_off(turn)
         return
-    if RECEIPT_RE.match(text):
+    if RECEIPT_RE.match(text) or follow.CODE_AND_PLACE.match(text):
         await info.lookup(turn, text)
         return
     if len(text.strip()) >= turn.plan.limits.question_min_chars:
@@ -99,6 +99,8 @@ HANDLERS: dict[str, Handler] = {
     "thon": account.ask_home_village,
     "tatthongbao": account.notices_off,
     "batthongbao": account.notices_on,
+    "phatbieu": speak.start,
+    "danhgia": rating.start,
     "dulieu": account.show_my_data,
     "huy": cancel,
     "help": show_help,
@@ -124,6 +126,13 @@ STEPS: dict[ResidentStep, On] = {
     ResidentStep.MY_DATA: On(choice=account.my_data_choice),
     ResidentStep.CONFIRM_FORGET: On(choice=account.confirm_forget),
     ResidentStep.HOME_VILLAGE: On(choice=account.pick_home_village),
+    ResidentStep.SPEAK_PICK: On(choice=speak.pick),
+    ResidentStep.SPEAK_TOPIC: On(ask=speak.ask_topic, text=speak.take_topic),
+    ResidentStep.RATE_PICK: On(choice=rating.pick),
+    ResidentStep.RATE_VERDICT: On(choice=rating.verdict),
+    ResidentStep.RATE_FOLLOWUP: On(
+        ask=rating.ask_followup, choice=rating.skip, text=rating.take_followup
+    ),
 }
 
 

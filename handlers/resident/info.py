@@ -9,8 +9,9 @@ from domain.categories import category_sort_key
 from domain.models import Question
 from domain.privacy import public_text
 from domain.timefmt import fmt_date, fmt_datetime
-from handlers.common import parse_code, snippet
+from handlers.common import snippet
 from handlers.engine import Turn
+from handlers.resident import follow
 from handlers.resident.menu import meeting_text, show_menu
 
 MAX_LISTED = 20
@@ -66,17 +67,23 @@ async def show_mine(turn: Turn, argument: str = "") -> None:
         head = turn.t("mine.head", count=len(questions))
         if len(questions) > len(shown):
             head += "\n" + turn.t("mine.only_recent", shown=len(shown))
-        parts.append(head + "\n\n" + "\n\n".join(status_line(turn, q) for q in shown))
+        lines = [status_line(turn, q) + await follow.details(turn, q) for q in shown]
+        parts.append(head + "\n\n" + "\n\n".join(lines))
     if backed:
-        lines = [status_line(turn, q) for q in backed[-MAX_LISTED:]]
+        lines = [status_line(turn, q) + await follow.details(turn, q) for q in backed[-MAX_LISTED:]]
         parts.append(turn.t("mine.backed_head", count=len(backed)) + "\n\n" + "\n\n".join(lines))
     await show_menu(turn, "\n\n".join(parts))
 
 
 async def lookup(turn: Turn, argument: str) -> None:
-    code = parse_code(argument)
+    code, village = follow.split_code(argument)
     if code is None:
         await show_menu(turn, turn.t("lookup.usage"))
+        return
+    if village:
+        # A paper form's code, with the village written on it (handlers/resident/follow.py).
+        found = await follow.paper_lookup(turn, code, village)
+        await show_menu(turn, found or turn.t("lookup.form_not_found", code=code))
         return
     question = await turn.tx.question_by_code(code)
     mine = (
@@ -89,9 +96,10 @@ async def lookup(turn: Turn, argument: str) -> None:
     )
     # Someone else's code answers exactly like an unknown one: nothing about it leaks.
     if question is None or not mine:
-        await show_menu(turn, turn.t("lookup.not_found", code=code))
+        lead = turn.t("lookup.not_found", code=code) + "\n" + turn.t("lookup.form_hint", code=code)
+        await show_menu(turn, lead)
         return
-    await show_menu(turn, status_line(turn, question))
+    await show_menu(turn, status_line(turn, question) + await follow.details(turn, question, True))
 
 
 async def show_statistics(turn: Turn, argument: str = "") -> None:
