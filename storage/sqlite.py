@@ -145,11 +145,6 @@ def _resident(row: Sequence[Any]) -> Resident:
     )
 
 
-# For the other query modules of this package (storage/sqlite_web.py).
-QUESTION_COLUMNS = _QUESTION_COLUMNS
-question_of = _question
-
-
 class SqliteTransaction(
     OfficeQueries,
     AdminQueries,

@@ -123,7 +123,9 @@ class WebQueries:
         memory is brought up to date with what changed alone."""
         # The question columns and their reading are the main module's (imported here, when
         # used, because that module imports this one).
-        from storage.sqlite import QUESTION_COLUMNS, question_of
+        # The question's columns and row reader, shared with storage/sqlite.py.
+        from storage.sqlite import _QUESTION_COLUMNS as QUESTION_COLUMNS
+        from storage.sqlite import _question as question_of
 
         head = await self._web_rows(
             "SELECT (SELECT rev FROM web_revision), "

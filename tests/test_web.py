@@ -66,7 +66,8 @@ async def test_the_dialogues_page_shows_dates_counts_and_working_day_due_dates(
     page = await (await client.get("/")).text()
     assert "BL26" in page and "Hội nghị đối thoại với đoàn viên, hội viên năm 2026" in page
     assert "17:00 ngày 15/12/2026" in page  # the deadline
-    assert "20/12/2026" in page  # departments' default: 5 days after it
+    # Departments' default: 5 days after it, Sunday 20/12, so the next working day.
+    assert "21/12/2026" in page
     assert "4 ý kiến" in page
     assert "Tính sau khi ấn định ngày họp" in page  # no meeting date: no conclusion due yet
 
