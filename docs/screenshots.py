@@ -4,8 +4,9 @@ the pipeline the chat uses (`store_question`, so they are clustered as there), s
 assigned, answered and backed; an admin signs in through a one-time link as /web gives one.
 
 Run: python docs/screenshots.py [--out docs/]
-(writes web-dialogues.png, web-questions.png, web-cluster.png, web-report.png, web-notices.png
-at an office screen's 1366×768, and web-phone.png, the questions page on a phone)
+(writes web-dialogues.png, web-questions.png, web-cluster.png, web-report.png, web-notices.png,
+web-meeting.png and web-supervise.png at an office screen's 1366×768, and web-phone.png, the
+questions page on a phone)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import argparse
 import asyncio
 import sys
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,9 +26,13 @@ from benchmarks.resident_flow import write_config  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.services import Services, open_services  # noqa: E402
 from bot.web.server import start_web  # noqa: E402
+from domain.meeting import CommitmentStatus  # noqa: E402
 from domain.models import NewQuestion  # noqa: E402
+from domain.plan import Role  # noqa: E402
+from handlers.commitment_ops import add_commitment, add_note  # noqa: E402
 from handlers.desk import Desk  # noqa: E402
 from handlers.intake import store_question  # noqa: E402
+from handlers.meeting_ops import Actor, enter_floor_question  # noqa: E402
 from handlers.web_access import SIGN_IN_PATH, issue_link  # noqa: E402
 from tests.browser import PHONE, browser  # noqa: E402
 
@@ -103,6 +108,8 @@ PAGES = (
     ("web-report.png", "/hoi-nghi/BL26/bao-cao", None),
     ("web-notices.png", "/thong-bao", None),
     ("web-phone.png", "/hoi-nghi/BL26", PHONE),
+    ("web-meeting.png", "/hop/BL26", None),
+    ("web-supervise.png", "/giam-sat/BL26", None),
 )
 
 
@@ -154,6 +161,37 @@ async def fill(services: Services) -> None:
         await desk.assign(clusters[-1], "vh_xh")
         await desk.answer(
             clusters[-1], "Xã phối hợp Trung tâm Giáo dục nghề nghiệp mở lớp trong quý I năm 2027."
+        )
+    # The meeting: a question from the floor (as the secretariat's page stores it), and a
+    # commitment with a progress note for the supervisors' view.
+    meeting = AT + timedelta(days=38)
+    admin = Actor(ADMIN, Role.ADMIN)
+    async with services.store.transaction() as tx:
+        dialogue = await tx.dialogue_by_code("BL26")
+        assert dialogue is not None
+        await enter_floor_question(
+            tx,
+            services.engine.finder,
+            admin,
+            dialogue,
+            "Đường liên thôn Bản Nà Khum sụt lún nhiều đoạn, đề nghị xã sửa chữa trước mùa mưa",
+            "Bản Nà Khum",
+            None,
+            meeting,
+        )
+        first = (await tx.questions_by_ids([clusters[0]]))[0]
+        made, _ = await add_commitment(
+            tx, admin, first, "kinh_te", "Sửa 2 km đường liên thôn.", date(2027, 2, 26), meeting
+        )
+        await add_note(
+            tx,
+            services.engine.plan,
+            services.texts,
+            admin,
+            made,
+            "Đã khảo sát, đang làm hồ sơ thiết kế.",
+            CommitmentStatus.IN_PROGRESS,
+            meeting + timedelta(days=10),
         )
 
 

@@ -25,6 +25,11 @@ class Command:
     consent: bool  # only after the residents' data notice is agreed to
     group: bool  # also answered in a group chat (the office's group)
     aliases: tuple[str, ...] = ()
+    # Roles off the ladder (supervisors) that may run it too, beside those `role` admits.
+    also: tuple[Role, ...] = ()
+
+    def allows(self, held: Role | None) -> bool:
+        return may(held, self.role) or any(may(held, other) for other in self.also)
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -70,8 +75,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("dscamket", Flow.FOLLOWUP, Role.OFFICIAL, False, True),
     Command("chuahailong", Flow.FOLLOWUP, Role.OFFICIAL, False, True),
     Command("phanhoi", Flow.FOLLOWUP, Role.OFFICIAL, False, True),
-    # Never answered in a group: the sign-in link is for the official who asked, alone.
-    Command("web", Flow.OFFICE, Role.OFFICIAL, False, False),
+    # Never answered in a group: the sign-in link is for the person who asked, alone. The
+    # secretariat and the supervisors have pages there too (bot/web/app.py's routes).
+    Command("web", Flow.OFFICE, Role.SECRETARY, False, False, also=(Role.SUPERVISOR,)),
     Command("dshoinghi", Flow.ADMIN, Role.OFFICIAL, False, True),
     Command("thongbao", Flow.ADMIN, Role.ADMIN, False, True),
     Command("ketluan", Flow.ADMIN, Role.ADMIN, False, True),
@@ -104,7 +110,7 @@ def needs_consent(name: str) -> bool:
 
 def menu_for(role: Role | None) -> tuple[Command, ...]:
     """The commands someone holding `role` sees in their menu, in the table's order."""
-    return tuple(c for c in COMMANDS if may(role, c.role))
+    return tuple(c for c in COMMANDS if c.allows(role))
 
 
 def names(flow: Flow | None = None, role: Role | None = None) -> frozenset[str]:

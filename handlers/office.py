@@ -32,7 +32,7 @@ AUDIT_SHOWN = 20
 # The office flow's command names (from the registry), for callers that list them.
 OFFICIAL_COMMANDS = commands.names(Flow.OFFICE, Role.OFFICIAL)
 ADMIN_COMMANDS = commands.names(Flow.OFFICE, Role.ADMIN)
-COMMANDS = OFFICIAL_COMMANDS | ADMIN_COMMANDS
+COMMANDS = commands.names(Flow.OFFICE)  # /web too, which the secretariat may send
 
 
 @dataclass

@@ -77,7 +77,7 @@ class Router(Flows):
             turn.persist = False  # a resident's command has no place in a group
         elif found is None:
             await self.resident.on_unknown_command(turn, command)
-        elif not turn.may(found.role):
+        elif not found.allows(turn.role):
             await turn.refuse(found.role)
         else:
             await self.flows[found.flow].on_command(turn, found.name, argument)

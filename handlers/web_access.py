@@ -1,7 +1,8 @@
 """Signing in to the office's web page without a password: `/web` sent to the bot.
 
-An official or admin sends /web in a private chat (Telegram or Zalo) and gets a link that
-opens one session, once, within 10 minutes. The link's secret is random; the store keeps only
+An official or admin, a member of the secretariat or a supervisor sends /web in a private chat
+(Telegram or Zalo) and gets a link that opens one session, once, within 10 minutes; each sees
+the pages of their role only. The link's secret is random; the store keeps only
 its hash, and the page (bot/web/auth.py) checks the role again on every request, so a link or a
 session is worth nothing to someone whose role was taken away.
 """

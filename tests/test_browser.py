@@ -1,6 +1,7 @@
 """One official's morning in a real browser (Debian's chromium, driven by playwright): sign in
 through the link /web sent, merge two clusters, record an answer (the residents receive it on
-Telegram), download the report to sign. The page runs on the bot's own services, on a port."""
+Telegram), download the report to sign; and the secretariat typing in a question from the floor
+at the meeting. The page runs on the bot's own services, on a port."""
 
 from __future__ import annotations
 
@@ -11,8 +12,18 @@ from docx import Document
 
 from bot.web.server import outbox_waker, start_web
 from tests.browser import browser, chromium
+from tests.conftest import SECRETARY
 from tests.harness import Harness
-from tests.webdesk import LAND, ROAD, desk_config, link_for, received, services_of, submit
+from tests.webdesk import (
+    LAND,
+    ROAD,
+    ROAD_AGAIN,
+    desk_config,
+    link_for,
+    received,
+    services_of,
+    submit,
+)
 
 pytestmark = pytest.mark.skipif(chromium() is None, reason="chromium is not installed")
 
@@ -69,6 +80,37 @@ async def test_an_official_signs_in_merges_answers_and_downloads_the_report(
             document = Document(str(saved))
             cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
             assert any(answer in text for text in cells + [p.text for p in document.paragraphs])
+    finally:
+        if server is not None:
+            await server.stop()
+        await bot.stop()
+
+
+async def test_the_secretariat_records_a_floor_question_in_a_browser(tmp_path: Path) -> None:
+    config = desk_config(tmp_path / "hall.sqlite3")
+    config["roles"]["secretaries"] = [SECRETARY]
+    bot = Harness(tmp_path / "hall.sqlite3", config)
+    await bot.start()
+    server = None
+    try:
+        await submit(bot, 6660001, ROAD, "Hạ tầng", "Bản Nà Khum")
+        server = await start_web(services_of(bot), None, 0)
+        link = f"{server.address}{await link_for(bot, SECRETARY)}"
+        async with browser(tmp_path / "profile") as context:
+            page = await context.new_page()
+            await page.goto(link)
+            await page.get_by_role("button", name="Đăng nhập").click()
+            await page.get_by_role("heading", name="Ghi ý kiến nêu tại hội nghị").wait_for()
+            await page.get_by_label("Nội dung người phát biểu nêu").fill(ROAD_AGAIN)
+            await page.get_by_label("Thôn, tổ dân phố của người phát biểu").select_option(
+                label="Bản Vàng Bó"
+            )
+            await page.get_by_role("button", name="Ghi ý kiến").click()
+            await page.get_by_text("Đã ghi ý kiến BL26-0002").wait_for()
+        assert bot.rows("SELECT source, village, COALESCE(cluster_id, id) FROM questions") == [
+            ("chat", "Bản Nà Khum", 1),
+            ("floor", "Bản Vàng Bó", 1),
+        ]
     finally:
         if server is not None:
             await server.stop()

@@ -86,9 +86,11 @@ def test_menus_follow_the_roles() -> None:
     secretary = [c.name for c in commands.menu_for(Role.SECRETARY)]
     assert secretary[: len(collector)] == collector and "ghiykien" in secretary
     assert not {"camket", "giamsat", "tonghop"} & set(secretary)
-    # Supervisors read, and change nothing: their menu is a resident's plus the view.
+    assert "web" in secretary  # the meeting's page in a browser
+    # Supervisors read, and change nothing: their menu is a resident's plus the view, in the
+    # chat and as a page (the link to it).
     supervisor = [c.name for c in commands.menu_for(Role.SUPERVISOR)]
-    assert supervisor == [*resident, "giamsat"]
+    assert supervisor == [*resident, "giamsat", "web"]
     official = {c.name for c in commands.menu_for(Role.OFFICIAL)}
     assert {"thongke", "tonghop", "dshoinghi", "nhapphieu", "ghiykien", "giamsat"} <= official
     assert "thongbao" not in official

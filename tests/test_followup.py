@@ -217,9 +217,7 @@ def snapshot(hall: Harness) -> dict[str, list[tuple[object, ...]]]:
 
 
 STAFF_COMMANDS = [
-    c.name
-    for c in commands.COMMANDS
-    if c.role not in (Role.RESIDENT, Role.SUPERVISOR) and c.name != "office"
+    c.name for c in commands.COMMANDS if not c.allows(Role.SUPERVISOR) and c.name != "office"
 ]
 
 

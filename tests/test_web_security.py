@@ -126,7 +126,8 @@ async def test_a_residents_session_gets_403_on_every_route(office: Harness, clie
 
 async def test_web_is_for_officials_in_a_private_chat(office: Harness, tmp_path: Path) -> None:
     refused = await office.send(RESIDENT_CHAT, "/web")
-    assert "chỉ dành cho cán bộ" in refused[-1].text and "dang-nhap" not in refused[-1].text
+    assert "dành cho Tổ thư ký hội nghị và cán bộ" in refused[-1].text
+    assert "dang-nhap" not in refused[-1].text
     group = office.api.text_update(-100777, "/web")
     group["message"]["chat"] = {"id": -100777, "type": "supergroup", "title": "Văn phòng"}
     group["message"]["from"]["id"] = OFFICIAL

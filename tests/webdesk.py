@@ -80,7 +80,8 @@ async def sign_in(client: TestClient[Any, Any], bot: Harness, user: int = OFFICI
         path, data={"csrf": csrf_of(await page.text())}, allow_redirects=False
     )
     assert answer.status == 303, await answer.text()
-    home = await client.get("/")
+    # Each role lands on its own first page (the office's dialogues, the meeting, supervision).
+    home = await client.get(answer.headers["Location"])
     assert home.status == 200
     return csrf_of(await home.text())
 

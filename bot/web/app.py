@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.services import Services
-from bot.web import auth, cluster, notices, pages, questions, reports, sheet
+from bot.web import auth, cluster, meeting, notices, pages, questions, reports, sheet, supervise
 from bot.web.context import CONTEXT, WebContext
 from domain.plan import Role
 
@@ -17,13 +17,18 @@ from domain.plan import Role
 MAX_UPLOAD_BYTES = 5_000_000
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-OFFICIAL, ADMIN = Role.OFFICIAL, Role.ADMIN
+# What a route needs: any one of these roles (as domain/plan.py's `may` reads them). Supervisors
+# stand off the ladder the others climb, so "anyone with a page" takes both ends.
+OFFICIAL, ADMIN = (Role.OFFICIAL,), (Role.ADMIN,)
+SECRETARY, SUPERVISOR = (Role.SECRETARY,), (Role.SUPERVISOR,)
+SIGNED_IN = (Role.SECRETARY, Role.SUPERVISOR)
 
-# (method, path, handler, the role it needs); names are the handlers' own.
-ROUTES: tuple[tuple[str, str, Handler, Role | None], ...] = (
+# (method, path, handler, the roles it needs); names are the handlers' own. Someone may sign in
+# when at least one route here is theirs (bot/web/auth.py).
+ROUTES: tuple[tuple[str, str, Handler, tuple[Role, ...] | None], ...] = (
     ("GET", "/dang-nhap/{token}", auth.sign_in_page, None),
     ("POST", "/dang-nhap/{token}", auth.sign_in, None),
-    ("POST", "/dang-xuat", auth.sign_out, OFFICIAL),
+    ("POST", "/dang-xuat", auth.sign_out, SIGNED_IN),
     ("GET", "/", pages.dialogues, OFFICIAL),
     ("GET", "/qua-han", pages.overdue, OFFICIAL),
     ("GET", "/nhat-ky", pages.audit, OFFICIAL),
@@ -43,6 +48,14 @@ ROUTES: tuple[tuple[str, str, Handler, Role | None], ...] = (
     ("POST", "/nhom/{cluster}/tach", cluster.split, OFFICIAL),
     ("POST", "/nhom/{cluster}/goi-y", cluster.decide, OFFICIAL),
     ("POST", "/nhom/{cluster}/noi-dung", cluster.report_text, OFFICIAL),
+    # The secretariat at the meeting (handlers/meeting_ops.py), and the supervisors' view.
+    ("GET", "/hop", meeting.choose, SECRETARY),
+    ("GET", "/hop/{code}", meeting.meeting_page, SECRETARY),
+    ("POST", "/hop/{code}/y-kien", meeting.floor_question, SECRETARY),
+    ("POST", "/hop/{code}/phat-bieu", meeting.speakers, SECRETARY),
+    ("POST", "/hop/{code}/tra-loi", meeting.on_spot, SECRETARY),
+    ("GET", "/giam-sat", supervise.choose, SUPERVISOR),
+    ("GET", "/giam-sat/{code}", supervise.supervise_page, SUPERVISOR),
     ("GET", "/thong-bao", notices.notices_page, ADMIN),
     ("POST", "/thong-bao", notices.submit, ADMIN),
     ("GET", "/thong-bao/{broadcast}", notices.progress_page, ADMIN),
@@ -58,7 +71,7 @@ def build_web_app(services: Services, wake: Callable[[], None] | None = None) ->
     queued here go out on the bot process's next outbox round."""
     app = web.Application(middlewares=[auth.headers, auth.guard], client_max_size=MAX_UPLOAD_BYTES)
     app[CONTEXT] = WebContext(services, wake)
-    roles: dict[str, Role] = {}
+    roles: dict[str, tuple[Role, ...]] = {}
     for method, path, handler, role in ROUTES:
         name = route_name(method, handler)
         if role is None:

@@ -9,7 +9,8 @@
   the store keeps its hash and an expiry (`[web] session_hours`).
 - **Every request** reads the session and the role again (the config's roles, and those granted
   in the chat): a resident, someone whose role was taken away, or nobody gets 403 on every
-  route, and admin pages need the admin role.
+  route; each route needs its roles (bot/web/app.py): the office's pages officials, notices
+  admins, the meeting's page the secretariat, the supervisors' view supervisors (and officials).
 - **Every POST** carries the session's CSRF token in its form; without it nothing is done.
 """
 
@@ -22,7 +23,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from bot.web.context import FORM, POST, VISITOR, Visitor, context_of, redirect
+from bot.web.context import FORM, POST, VISITOR, Visitor, context_of, home_path, redirect
 from bot.web.render import SECURITY_HEADERS, refusal, render
 from domain.plan import Role, may
 from handlers.web_access import hash_token, new_secret
@@ -31,7 +32,8 @@ log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "vp_phien"
 SIGN_IN_COOKIE = "vp_dang_nhap"
-ROLES = web.AppKey("roles", dict[str, Role])  # route name -> the role it needs
+# route name -> the roles it needs (any one of them)
+ROLES = web.AppKey("roles", dict[str, tuple[Role, ...]])
 PUBLIC = frozenset({"sign_in_page", "sign_in"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -56,9 +58,17 @@ async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     return response
 
 
+def _admits(role: Role | None, needed: tuple[Role, ...]) -> bool:
+    return any(may(role, one) for one in needed)
+
+
 def _staff_role(request: web.Request, person: str, granted: str | None) -> Role | None:
+    """The person's role if some page is theirs; None for a resident (or a collector, who has
+    no page), who then gets nothing at all."""
     role = context_of(request).services.engine.role_from(person, granted)
-    return role if may(role, Role.OFFICIAL) else None
+    if role is None or not any(_admits(role, n) for n in request.app[ROLES].values()):
+        return None
+    return role
 
 
 @web.middleware
@@ -79,9 +89,11 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return refusal(request, 403, "no_session" if session is None else "no_role")
     if request.match_info.http_exception is not None:
         raise request.match_info.http_exception
-    needed = request.app[ROLES].get(route.name or "", Role.ADMIN)
-    if not may(role, needed):
-        return refusal(request, 403, "admins_only")
+    needed = request.app[ROLES].get(route.name or "", (Role.ADMIN,))
+    if not _admits(role, needed):
+        # Said as what it is (admins only, or another role's page), with the way to one's own.
+        key = "admins_only" if needed == (Role.ADMIN,) else "not_yours"
+        return refusal(request, 403, key, back=ctx.url(home_path(role)))
     request[VISITOR] = Visitor(session, role, hash_token(secret))
     if request.method == "POST":
         post = await request.post()  # bounded by the app's client_max_size (413 beyond)
@@ -123,7 +135,8 @@ async def sign_in_page(request: web.Request) -> web.StreamResponse:
 
 
 async def sign_in(request: web.Request) -> web.StreamResponse:
-    """POST of the button: use the link once, open a session, go to the dialogues."""
+    """POST of the button: use the link once, open a session, go to the visitor's first page
+    (the dialogues for the office, the meeting's page, the supervisors' view)."""
     ctx = context_of(request)
     token = request.match_info["token"]
     async with ctx.services.store.reader() as rd:
@@ -138,16 +151,18 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     now = ctx.now()
     hours = ctx.web.session_hours
     secret, csrf = new_secret(), new_secret()
+    home = "/"
     async with ctx.services.store.transaction() as tx:
         status, person = await tx.use_web_link(hash_token(token), now)
         if status != "ok" or person is None:
             refused = f"link_{status}"
         else:
             granted = await tx.staff_role(person)
-            if _staff_role(request, person, granted) is None:
+            role = _staff_role(request, person, granted)
+            if role is None:
                 refused = "no_role"
             else:
-                refused = ""
+                refused, home = "", home_path(role)
                 await tx.prune_web(now - timedelta(days=1))
                 await tx.add_web_session(
                     hash_token(secret), person, csrf, now, now + timedelta(hours=hours)
@@ -155,7 +170,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
                 await tx.audit(now, person, "web_signin", "")
     if refused:
         return refusal(request, 403, refused)
-    response = redirect(ctx.url("/"))
+    response = redirect(ctx.url(home))
     response.set_cookie(
         SESSION_COOKIE,
         secret,

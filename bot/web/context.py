@@ -17,7 +17,7 @@ from multidict import MultiDictProxy
 from bot.services import Services
 from bot.web.listing import Listings
 from domain.models import WebSession
-from domain.plan import Plan, Role, WebSettings
+from domain.plan import Plan, Role, WebSettings, may
 from domain.texts import Texts
 from handlers.desk import Desk
 from handlers.duplicates import DuplicateFinder
@@ -110,6 +110,14 @@ VISITOR = web.RequestKey("visitor", Visitor)
 Posted = MultiDictProxy[str | bytes | bytearray | FileField]
 POST: web.RequestKey[Posted] = web.RequestKey("post")
 FORM = web.RequestKey("form", dict[str, str])
+
+
+def home_path(role: Role) -> str:
+    """The first page of someone holding `role`: the office's, the secretariat's at the meeting,
+    or the supervisors' view."""
+    if may(role, Role.OFFICIAL):
+        return "/"
+    return "/hop" if may(role, Role.SECRETARY) else "/giam-sat"
 
 
 def visitor_of(request: web.Request) -> Visitor:

@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 from aiohttp import web
 from markupsafe import Markup
 
-from bot.web.context import VISITOR, Visitor, context_of
+from bot.web.context import VISITOR, Visitor, context_of, home_path
+from domain.numfmt import fmt_number
 from domain.plan import Role, may
 from domain.timefmt import fmt_datetime, fmt_day
 
@@ -45,13 +46,28 @@ DONE = frozenset(
         "text_cleared",
         "notice_sent",
         "notice_scheduled",
+        "floor_stored",
+        "floor_joined",
+        "speakers_open",
+        "speakers_closed",
+        "speakers_not_open",
+        "speaker_called",
+        "speaker_finished",
+        "speakers_none_left",
+        "nobody_speaking",
+        "onspot_recorded",
+        "onspot_already",
     }
 )
 
 
-def done_url(path: str, key: str, n: int = 0) -> str:
+def done_url(path: str, key: str, n: int = 0, code: str = "") -> str:
+    """`code`: the receipt code the message names (a floor question just stored)."""
     assert key in DONE
-    return f"{path}?{urlencode({'xong': key, 'so': n})}"
+    query: dict[str, str | int] = {"xong": key, "so": n}
+    if code:
+        query["ma"] = code
+    return f"{path}?{urlencode(query)}"
 
 
 def _done_message(request: web.Request) -> str | None:
@@ -59,7 +75,10 @@ def _done_message(request: web.Request) -> str | None:
     if key not in DONE:
         return None
     number = request.query.get("so", "0")
-    return context_of(request).texts(f"web.done.{key}", n=int(number) if number.isdigit() else 0)
+    # Only a receipt code's letters and digits come back from the address into the message.
+    code = "".join(ch for ch in request.query.get("ma", "")[:20] if ch.isalnum() or ch == "-")
+    n = int(number) if number.isdigit() else 0
+    return context_of(request).texts(f"web.done.{key}", n=fmt_number(n), code=code)
 
 
 def _local_day(value: date | None) -> str:
@@ -88,6 +107,12 @@ def _values(request: web.Request) -> dict[str, Any]:
         "person": visitor.person if visitor else "",
         "signed_in": visitor is not None,
         "admin": visitor is not None and may(visitor.role, Role.ADMIN),
+        # Which pages' links the header shows: those of the visitor's role only.
+        "office": visitor is not None and may(visitor.role, Role.OFFICIAL),
+        "secretariat": visitor is not None and may(visitor.role, Role.SECRETARY),
+        "supervision": visitor is not None and may(visitor.role, Role.SUPERVISOR),
+        "home": ctx.url(home_path(visitor.role)) if visitor else ctx.url("/"),
+        "num": fmt_number,  # counts as Vietnamese writes them: 5.000
         "day": _local_day,
         "when": when,
         "channel": channel,
@@ -114,16 +139,22 @@ def fragments(request: web.Request) -> Callable[..., Markup]:
 
 
 def refusal(
-    request: web.Request, status: int, key: str, fields: Mapping[str, object] | None = None
+    request: web.Request,
+    status: int,
+    key: str,
+    fields: Mapping[str, object] | None = None,
+    back: str | None = None,
 ) -> web.Response:
-    """A page saying why, in the catalog's words (`web.refused.<key>`)."""
+    """A page saying why, in the catalog's words (`web.refused.<key>`); `back`: a link on."""
     texts = context_of(request).texts
+    extra = {"back": back} if back else {}
     return render(
         request,
         "refused.html",
         status=status,
         title=texts(f"web.refused.{key}_title"),
         message=texts(f"web.refused.{key}", **(fields or {})),
+        **extra,
     )
 
 
