@@ -11,6 +11,11 @@ Residents waiting for a reply go before bulk sends: a bulk send takes a slot onl
 channel's next free slot is at most `BULK_LOOKAHEAD` away, so the queue in front of a reply is
 never more than that.
 
+Booking slots is not enough on its own: when the event loop is held up (a commit, a busy core)
+several booked sends wake together and reach the server within a few milliseconds. So each send
+also checks, as it starts, how many sends started in the last second, and waits while that is
+already the channel's pace.
+
 Order within one chat is not this module's job: a chat's replies are sent one after the other by
 the turn that produced them, and turns of one chat run one at a time (bot/inbox.py ChatOrder).
 """
@@ -19,8 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 import warnings
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -118,6 +125,9 @@ class Limiter:
         self._pauses = 0
         self._chats: dict[str, _Gcra] = {}
         self._pruned_at = 0.0
+        # Start times of the sends of the last second, for the window check in `_channel_turn`.
+        self._window = max(1, math.ceil(per_second))
+        self._started: deque[float] = deque()
         # Counters for logs, tests and benchmarks.
         self.sent = 0
         self.retry_afters = 0
@@ -185,8 +195,21 @@ class Limiter:
             if at > now:
                 await asyncio.sleep(at - now)
             if self._pauses == pauses:
+                await self._window_turn()
                 return
             # A 429 arrived while this send waited: its slot fell inside the pause; book again.
+
+    async def _window_turn(self) -> None:
+        """Wait while the pace's worth of sends already started in the last second."""
+        started = self._started
+        while True:
+            now = self.clock()
+            while started and now - started[0] >= 1.0:
+                started.popleft()
+            if len(started) < self._window:
+                started.append(now)
+                return
+            await asyncio.sleep(started[0] + 1.0 - now)
 
     def _prune(self, now: float) -> None:
         if now - self._pruned_at < CHAT_MEMORY or len(self._chats) < 1000:

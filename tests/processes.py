@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
+import socket
 import sqlite3
 import sys
 import time
@@ -99,6 +101,24 @@ class Bot:
     def tail(self, lines: int = 40) -> str:
         text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
+
+
+def free_port() -> int:
+    """A port for a server the bot starts (and starts again after a kill), chosen below the
+    kernel's ephemeral range: a port from bind(0) is released before the bot binds it, and any
+    test's outgoing connection may take it meanwhile, which made the Zalo webhook tests flaky
+    under load. Each xdist worker draws from its own thousand ports."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    base = 20_000 + 1_000 * (int(worker) % 12 if worker.isdigit() else 0)
+    for _ in range(100):
+        port = base + random.randrange(1_000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port below the ephemeral range")
 
 
 async def poll_until(check: Callable[[], bool], what: str, bot: Bot, within: float = WAIT) -> None:

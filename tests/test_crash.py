@@ -16,14 +16,13 @@ import os
 import random
 import re
 import signal
-import socket
 from pathlib import Path
 from typing import Any
 
 from tests.fakes.telegram_api import TOKEN, FakeBotApi, serve_http
 from tests.fakes.zalo_api import TOKEN as ZALO_TOKEN
 from tests.fakes.zalo_api import FakeZaloApi
-from tests.processes import Bot, poll_until, query, write_config
+from tests.processes import Bot, free_port, poll_until, query, write_config
 
 QUESTIONS = [
     "Đường liên thôn qua Bản Nà Khum bị sụt lún sau mưa lũ, đề nghị sửa sớm",
@@ -141,12 +140,6 @@ async def test_random_sigkills_while_residents_submit(tmp_path: Path) -> None:
     assert {s for (s,) in steps_now} == {"menu"} and len(steps_now) == len(chats)
     for chat, (_, _, code) in zip(chats, rows, strict=True):
         assert code in CODE.findall("\n".join(api.texts(chat))), chat
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_zalo_webhook_keeps_what_it_answered_before_a_sigkill(tmp_path: Path) -> None:

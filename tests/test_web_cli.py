@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -13,16 +12,11 @@ import aiohttp
 
 from tests.fakes.zalo_api import TOKEN as ZALO_TOKEN
 from tests.fakes.zalo_api import FakeZaloApi
+from tests.processes import free_port
 from tests.test_cli import ROOT, minimal, start_run
 from tests.webdesk import csrf_of, link_path
 
 ZALO_OFFICIAL = "zalo-can-bo-7"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def get(url: str, within: float = 20) -> aiohttp.ClientResponse:
