@@ -9,9 +9,7 @@ handlers/staff.py.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Self
 
 from domain.models import Dialogue, Question
 from domain.plan import Role
@@ -21,6 +19,7 @@ from domain.timefmt import fmt_datetime, fmt_day
 from handlers import commands, staff, suggestions, web_access
 from handlers.common import parse_code, parse_date, snippet
 from handlers.desk import ANSWER_MAX_CHARS, Desk, answer_fits, authority_name
+from handlers.drafts import StoredDraft
 from handlers.engine import Handler, On, Turn
 from handlers.io import Attachment, Choice, Reply
 from handlers.reporting import audit_label, build_digest, build_report, report_files
@@ -36,7 +35,7 @@ COMMANDS = commands.names(Flow.OFFICE)  # /web too, which the secretariat may se
 
 
 @dataclass
-class OfficeDraft:
+class OfficeDraft(StoredDraft):
     """The request an official is working on, kept between messages."""
 
     question: int | None = None  # the question named in the command
@@ -46,29 +45,6 @@ class OfficeDraft:
     keep: int | None = None  # merging: the cluster that stays
     absorb: int | None = None  # merging: the cluster that joins it
     codes: str | None = None  # merging: both receipt codes, for the audit log
-
-    @classmethod
-    def load(cls, data: Mapping[str, object]) -> Self:
-        def number(key: str) -> int | None:
-            value = data.get(key)
-            return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-        def text(key: str) -> str | None:
-            value = data.get(key)
-            return value if isinstance(value, str) else None
-
-        return cls(
-            question=number("question"),
-            cluster=number("cluster"),
-            answer=text("answer"),
-            authority=text("authority"),
-            keep=number("keep"),
-            absorb=number("absorb"),
-            codes=text("codes"),
-        )
-
-    def dump(self) -> dict[str, object]:
-        return {key: value for key, value in vars(self).items() if value is not None}
 
 
 def _yes_no(turn: Turn) -> list[Choice]:

@@ -7,13 +7,12 @@ suggested or merged again), or leaves the pair for later. Every decision is in t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Self
 
 from domain.models import Dialogue, Question, SuggestedPair
 from handlers.common import snippet
 from handlers.desk import Desk
+from handlers.drafts import StoredDraft
 from handlers.engine import Turn
 from handlers.io import Choice
 from handlers.steps import OfficeStep
@@ -22,25 +21,12 @@ SHOWN_TEXT = 160
 
 
 @dataclass
-class ReviewDraft:
+class ReviewDraft(StoredDraft):
     """Where an official is in the list of suggestions."""
 
     dialogue: int | None = None
     suggestion: int | None = None
     skipped: list[int] = field(default_factory=list)
-
-    @classmethod
-    def load(cls, data: Mapping[str, object]) -> Self:
-        dialogue, suggestion = data.get("dialogue"), data.get("suggestion")
-        skipped = data.get("skipped")
-        return cls(
-            dialogue=dialogue if isinstance(dialogue, int) else None,
-            suggestion=suggestion if isinstance(suggestion, int) else None,
-            skipped=[s for s in skipped if isinstance(s, int)] if isinstance(skipped, list) else [],
-        )
-
-    def dump(self) -> dict[str, object]:
-        return {"dialogue": self.dialogue, "suggestion": self.suggestion, "skipped": self.skipped}
 
 
 async def start(turn: Turn, dialogues: list[Dialogue]) -> None:

@@ -3,16 +3,17 @@ between messages (under keys of its own: the step says which flow the draft belo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Self
 
+from handlers.drafts import StoredDraft
 from handlers.engine import Turn
 from handlers.meeting_ops import Actor
 
 
 @dataclass
-class MeetingDraft:
+class MeetingDraft(StoredDraft):
+    PREFIX = "m_"
+
     dialogue: str | None = None  # the dialogue's code
     question: int | None = None  # the question named in the command
     commitment: int | None = None  # the commitment's number in its dialogue
@@ -20,29 +21,6 @@ class MeetingDraft:
     village: str | None = None
     body: str | None = None  # who is responsible for a commitment
     due: str | None = None  # its due date, ISO
-
-    @classmethod
-    def load(cls, data: Mapping[str, object]) -> Self:
-        def number(key: str) -> int | None:
-            value = data.get(key)
-            return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-        def text(key: str) -> str | None:
-            value = data.get(key)
-            return value if isinstance(value, str) else None
-
-        return cls(
-            dialogue=text("m_dialogue"),
-            question=number("m_question"),
-            commitment=number("m_commitment"),
-            text=text("m_text"),
-            village=text("m_village"),
-            body=text("m_body"),
-            due=text("m_due"),
-        )
-
-    def dump(self) -> dict[str, object]:
-        return {f"m_{key}": value for key, value in vars(self).items() if value is not None}
 
 
 def actor(turn: Turn) -> Actor:

@@ -4,9 +4,7 @@ answered like an unknown one; a second verdict is refused; neither changes anyth
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Self
 
 from domain.meeting import RatingSubject
 from domain.models import Question
@@ -14,6 +12,7 @@ from domain.numfmt import words_over, words_within
 from domain.timefmt import fmt_date
 from handlers.commitment_ops import Follow, Rated, can_rate, rate
 from handlers.common import parse_code, snippet
+from handlers.drafts import StoredDraft
 from handlers.engine import Turn
 from handlers.io import Choice
 from handlers.resident.menu import show_menu, with_lead
@@ -24,21 +23,11 @@ OFFERED = 8
 
 
 @dataclass
-class RateDraft:
+class RateDraft(StoredDraft):
+    PREFIX = "r_"
+
     question: int | None = None
     rating: int | None = None
-
-    @classmethod
-    def load(cls, data: Mapping[str, object]) -> Self:
-        def number(key: str) -> int | None:
-            value = data.get(key)
-            return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-        return cls(question=number("r_question"), rating=number("r_rating"))
-
-    def dump(self) -> dict[str, object]:
-        values = {"r_question": self.question, "r_rating": self.rating}
-        return {key: value for key, value in values.items() if value is not None}
 
 
 async def start(turn: Turn, argument: str) -> None:

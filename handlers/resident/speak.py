@@ -5,14 +5,13 @@ answered plainly and changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Self
 
 from domain.models import Dialogue, Question
 from domain.numfmt import words_over, words_within
 from handlers.address import speak_for
 from handlers.common import snippet
+from handlers.drafts import StoredDraft
 from handlers.engine import Turn
 from handlers.io import Choice
 from handlers.meeting_ops import ListState, Registered, already_waiting, register_speaker
@@ -24,16 +23,10 @@ QUESTIONS_OFFERED = 5
 
 
 @dataclass
-class SpeakDraft:
+class SpeakDraft(StoredDraft):
+    PREFIX = "s_"
+
     dialogue: str | None = None
-
-    @classmethod
-    def load(cls, data: Mapping[str, object]) -> Self:
-        value = data.get("s_dialogue")
-        return cls(dialogue=value if isinstance(value, str) else None)
-
-    def dump(self) -> dict[str, object]:
-        return {"s_dialogue": self.dialogue} if self.dialogue else {}
 
 
 async def _listed_dialogue(turn: Turn) -> tuple[Dialogue | None, ListState]:
