@@ -14,7 +14,7 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from datetime import datetime
 from typing import Any, ClassVar, Self
 
@@ -35,7 +35,7 @@ class StoredDraft:
         kinds = _kinds(cls)
         values: dict[str, Any] = {}
         for f in fields(cls):
-            value = _read(kinds[f.name], data.get(_key(cls, f.name, f.metadata)))
+            value = _read(kinds[f.name], data.get(_key(cls, f)))
             if value is not None:
                 values[f.name] = value
         return cls(**values)
@@ -45,13 +45,13 @@ class StoredDraft:
         for f in fields(self):
             value = _write(getattr(self, f.name))
             if value is not None:
-                stored[_key(type(self), f.name, f.metadata)] = value
+                stored[_key(type(self), f)] = value
         return stored
 
 
-def _key(cls: type, name: str, metadata: Mapping[str, object]) -> str:
-    key = metadata.get(_KEY)
-    return key if isinstance(key, str) else f"{getattr(cls, 'PREFIX', '')}{name}"
+def _key(cls: type[StoredDraft], f: Field[Any]) -> str:
+    key = f.metadata.get(_KEY)
+    return key if isinstance(key, str) else f"{cls.PREFIX}{f.name}"
 
 
 _KINDS: dict[type, dict[str, object]] = {}

@@ -106,8 +106,8 @@ class Bot:
 def free_port() -> int:
     """A port for a server the bot starts (and starts again after a kill), chosen below the
     kernel's ephemeral range: a port from bind(0) is released before the bot binds it, and any
-    test's outgoing connection may take it meanwhile, which made the Zalo webhook tests flaky
-    under load. Each xdist worker draws from its own thousand ports."""
+    test's outgoing connection may take it meanwhile (most likely in the seconds a restart
+    takes). Each xdist worker draws from its own thousand ports."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
     base = 20_000 + 1_000 * (int(worker) % 12 if worker.isdigit() else 0)
     for _ in range(100):
